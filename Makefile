@@ -1,0 +1,126 @@
+# Kestrel.  `make help` lists the targets.
+#
+# The kernel is built twice over: kestrel-stage1.elf links with an empty
+# symbol table, its `nm` output becomes the real table (tools/gen-ksyms.sh),
+# and kestrel.elf links with that.  The table sits last in the image, so no
+# code moves between the two links; check-ksyms proves it.
+
+BUILD		?= build
+KESTREL_CACHE	?= $(HOME)/.cache/kestrel
+export KESTREL_CACHE
+CMDLINE		?=
+EMU		?= qemu
+QEMU		?= qemu-system-x86_64
+QEMU_CPU	?= max
+QEMU_FLAGS	= -accel tcg -cpu $(QEMU_CPU) -m 256M -smp 1 -boot d -no-reboot \
+		  -device isa-debug-exit,iobase=0xf4,iosize=0x04
+
+CC		= gcc
+LD		= ld
+NASM		= nasm
+HOSTCC		= cc
+HOST_CFLAGS	= -std=gnu11 -O2 -g -Wall -Wextra -Werror
+
+# -mgeneral-regs-only: the compiler must never touch x87/SSE/AVX registers
+# in kernel code, because those hold a user task's state until it is saved
+# (deferred restore).  Only fpu/ touches them, through inline assembly.
+CFLAGS		= -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. \
+		  -ffreestanding -fno-builtin -fno-stack-protector -fno-pic -fno-pie \
+		  -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
+		  -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+		  -fcf-protection=none -MMD -MP
+LDFLAGS		= -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
+NASMFLAGS	= -f elf64 -g -F dwarf -w+all -w-reloc-rel-dword
+
+KERNEL_DIRS	= boot kernel traps fpu
+C_SRCS		= $(wildcard $(addsuffix /*.c,$(KERNEL_DIRS)))
+ASM_SRCS	= $(wildcard $(addsuffix /*.asm,$(KERNEL_DIRS)))
+OBJS		= $(patsubst %,$(BUILD)/%.o,$(ASM_SRCS) $(C_SRCS))
+
+# Objects allowed to use vector/x87 registers: only those that save and
+# restore extended state.  tools/check-novec.sh enforces this.
+VEC_OBJS	= $(filter $(BUILD)/fpu/%,$(OBJS))
+
+HOST_TOOLS	:=
+HOST_TESTS	:=
+include $(wildcard tests/*.mk)
+
+.PHONY: all iso run debug test deps bench clean help print-host-tests check-novec
+
+all: $(BUILD)/kestrel.iso $(HOST_TOOLS) $(HOST_TESTS)
+
+help:
+	@echo "Kestrel targets:"
+	@echo "  make run [EMU=bochs] [CMDLINE='...']  boot in QEMU (or Bochs), serial on this terminal"
+	@echo "  make test                            build, then run every test on every platform row"
+	@echo "  make debug                           QEMU halted with its GDB stub, GDB attached"
+	@echo "  make deps                            install Debian packages and build Bochs 3.0 (cached)"
+	@echo "  make                                 build build/kestrel.elf, build/kestrel.iso, host tools"
+	@echo "  make clean                           remove build/"
+	@echo "  tools/ktest.py --help                the test harness: one row, one suite, a custom command line"
+
+deps:
+	@tools/deps/install.sh
+
+$(BUILD)/%.asm.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) $(NASMFLAGS) -MD $(BUILD)/$*.asm.d -MP -o $@ $<
+
+$(BUILD)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/ksyms0.S:
+	@mkdir -p $(BUILD)
+	tools/gen-ksyms.sh > $@
+
+$(BUILD)/ksyms.S: $(BUILD)/kestrel-stage1.elf tools/gen-ksyms.sh
+	tools/gen-ksyms.sh $< > $@
+
+$(BUILD)/%.o: $(BUILD)/%.S
+	$(CC) -c -o $@ $<
+
+$(BUILD)/kestrel-stage1.elf: $(OBJS) $(BUILD)/ksyms0.o linker.ld
+	$(LD) $(LDFLAGS) -T linker.ld -o $@ $(OBJS) $(BUILD)/ksyms0.o
+
+$(BUILD)/kestrel.elf: $(OBJS) $(BUILD)/ksyms.o linker.ld tools/check-novec.sh
+	$(LD) $(LDFLAGS) -T linker.ld -o $@ $(OBJS) $(BUILD)/ksyms.o
+	@# check-ksyms: the final link must not have moved any code.
+	@nm -n $(BUILD)/kestrel-stage1.elf | grep -i ' t ' > $(BUILD)/syms1.txt
+	@nm -n $@ | grep -i ' t ' > $(BUILD)/syms2.txt
+	@cmp -s $(BUILD)/syms1.txt $(BUILD)/syms2.txt || \
+		{ echo "check-ksyms: code moved between the two links"; rm -f $@; exit 1; }
+	@tools/check-novec.sh $(filter-out $(VEC_OBJS),$(OBJS)) || { rm -f $@; exit 1; }
+
+GRUB_CFG = $(BUILD)/isodir/boot/grub/grub.cfg
+
+$(BUILD)/kestrel.iso: $(BUILD)/kestrel.elf iso/boot/grub/grub.cfg
+	@mkdir -p $(BUILD)/isodir/boot/grub
+	cp $(BUILD)/kestrel.elf $(BUILD)/isodir/boot/kestrel.elf
+	sed 's|@CMDLINE@|$(CMDLINE)|' iso/boot/grub/grub.cfg > $(GRUB_CFG)
+	grub-mkrescue -o $@ $(BUILD)/isodir 2> $(BUILD)/grub-mkrescue.log || \
+		{ cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
+run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/kestrel.iso
+ifeq ($(EMU),bochs)
+	tools/ktest.py --row bochs-spr --raw --cmdline '$(CMDLINE)' --timeout 0
+else
+	$(QEMU) $(QEMU_FLAGS) -cdrom $(BUILD)/kestrel.iso -display none -serial mon:stdio
+endif
+
+debug: deps
+	@$(MAKE) --no-print-directory $(BUILD)/kestrel.iso
+	tools/gdb/debug.sh $(BUILD)/kestrel.iso $(BUILD)/kestrel.elf
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	tools/ktest.py
+
+print-host-tests:
+	@echo $(HOST_TESTS)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,17 @@
+/* CPU feature detection (kernel/cpu.c): what CPUID says this CPU has. */
+#pragma once
+#include <stdbool.h>
+
+enum cpu_feature {
+	X86_FEATURE_FXSR, X86_FEATURE_XSAVE, X86_FEATURE_OSXSAVE, X86_FEATURE_AVX,
+	X86_FEATURE_XSAVEOPT, X86_FEATURE_XSAVEC, X86_FEATURE_XSAVES,
+	X86_FEATURE_PKU, X86_FEATURE_OSPKE, X86_FEATURE_ENQCMD,
+	X86_FEATURE_SMEP, X86_FEATURE_SMAP, X86_FEATURE_UMIP, X86_FEATURE_FSGSBASE,
+	X86_FEATURE_NX, X86_FEATURE_AVX512F, X86_FEATURE_AMX_TILE,
+	X86_FEATURE_SHSTK, X86_FEATURE_IBT,
+	X86_NFEATURES
+};
+
+void cpu_init(void);
+bool cpu_has(enum cpu_feature f);
+const char *cpu_vendor(void);

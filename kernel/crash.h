@@ -1,0 +1,2 @@
+#pragma once
+void crash_if_asked(void);

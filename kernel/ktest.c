@@ -1,0 +1,90 @@
+/*
+ * The test runner.  Output follows KTAP version 1, as Linux's KUnit prints
+ * it: a top-level plan over suites, each suite a nested, indented KTAP
+ * document over its cases, diagnostics as "# " lines before the result.
+ * tools/ktest.py parses it.
+ */
+#include "kernel.h"
+#include "ktest.h"
+#include "cmdline.h"
+
+extern const struct ktest_suite *const __start_ktest_suites[], *const __stop_ktest_suites[];
+
+bool ktest_check(struct ktest *t, bool ok, const char *file, int line, const char *fmt, ...)
+{
+	if (ok)
+		return true;
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	kvsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kprintf("    # %s: EXPECTATION FAILED at %s:%d: %s\n", t->name, file, line, msg);
+	t->failures++;
+	return false;
+}
+
+void ktest_skip(struct ktest *t, const char *reason)
+{
+	t->skip = reason;
+}
+
+static bool selected(const char *selection, const char *suite)
+{
+	return strcmp(selection, "all") == 0 || cmdline_list_has("ktest", suite);
+}
+
+static int run_suite(const struct ktest_suite *s, int index)
+{
+	int failed = 0;
+	kprintf("    KTAP version 1\n    # Subtest: %s\n    1..%lu\n", s->name, s->ncases);
+	for (size_t i = 0; i < s->ncases; i++) {
+		struct ktest t = { .name = s->cases[i].name };
+		s->cases[i].fn(&t);
+		if (t.failures) {
+			failed++;
+			kprintf("    not ok %lu %s\n", i + 1, t.name);
+		} else if (t.skip) {
+			kprintf("    ok %lu %s # SKIP %s\n", i + 1, t.name, t.skip);
+		} else {
+			kprintf("    ok %lu %s\n", i + 1, t.name);
+		}
+	}
+	kprintf("%s %d %s\n", failed ? "not ok" : "ok", index, s->name);
+	return failed;
+}
+
+int ktest_run(const char *selection)
+{
+	int nsuites = 0, failed = 0, index = 0;
+	const struct ktest_suite *const *s;
+
+	for (s = __start_ktest_suites; s < __stop_ktest_suites; s++)
+		nsuites += selected(selection, (*s)->name);
+	/* A suite named on the command line that does not exist is an error, not a pass. */
+	const char *p = selection;
+	int unknown = 0;
+	while (strcmp(selection, "all") != 0 && *p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		bool found = false;
+		for (s = __start_ktest_suites; s < __stop_ktest_suites; s++)
+			found |= strlen((*s)->name) == len && strncmp((*s)->name, p, len) == 0;
+		if (!found) {
+			char name[64];
+			memcpy(name, p, MIN(len, sizeof(name) - 1));
+			name[MIN(len, sizeof(name) - 1)] = '\0';
+			kprintf("ktest: no suite named '%s'\n", name);
+			unknown++;
+		}
+		p = comma ? comma + 1 : p + len;
+	}
+
+	kprintf("KTAP version 1\n1..%d\n", nsuites + unknown);
+	for (s = __start_ktest_suites; s < __stop_ktest_suites; s++)
+		if (selected(selection, (*s)->name))
+			failed += run_suite(*s, ++index);
+	for (int i = 0; i < unknown; i++)
+		kprintf("not ok %d unknown_suite # no such suite\n", ++index);
+	return failed + unknown;
+}

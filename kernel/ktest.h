@@ -1,0 +1,64 @@
+/*
+ * Kestrel's in-kernel tests, in the style of Linux's KUnit: suites of
+ * cases, results printed as KTAP on the console, selected with
+ * ktest=all or ktest=suite1,suite2 on the kernel command line.
+ *
+ *	static void pmm_alloc_free(struct ktest *t)
+ *	{
+ *		uint64_t pa = pmm_alloc();
+ *		KASSERT(t, pa != 0);
+ *		KEXPECT_EQ(t, pmm_is_free(pa), false);
+ *	}
+ *	KTEST_SUITE(pmm, KTEST_CASE(pmm_alloc_free));
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ktest {
+	const char *name;
+	int failures;
+	const char *skip;	/* non-NULL: the case was skipped, with this reason */
+};
+
+struct ktest_case {
+	const char *name;
+	void (*fn)(struct ktest *t);
+};
+
+struct ktest_suite {
+	const char *name;
+	const struct ktest_case *cases;
+	size_t ncases;
+};
+
+#define KTEST_CASE(fn) { #fn, fn }
+#define KTEST_SUITE(sname, ...) \
+	static const struct ktest_case sname##_cases[] = { __VA_ARGS__ }; \
+	static const struct ktest_suite sname##_suite = { \
+		#sname, sname##_cases, sizeof(sname##_cases) / sizeof(sname##_cases[0]) }; \
+	static const struct ktest_suite *const sname##_suite_ptr \
+		__attribute__((used, section(".ktest_suites"))) = &sname##_suite
+
+bool ktest_check(struct ktest *t, bool ok, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+void ktest_skip(struct ktest *t, const char *reason);
+int ktest_run(const char *selection);	/* returns the number of failed cases */
+
+#define KEXPECT(t, cond) ktest_check(t, (cond), __FILE__, __LINE__, "expected %s", #cond)
+#define KEXPECT_EQ(t, a, b) ({ \
+	uint64_t _a = (uint64_t)(a), _b = (uint64_t)(b); \
+	ktest_check(t, _a == _b, __FILE__, __LINE__, "expected %s == %s: got 0x%lx, want 0x%lx", \
+		    #a, #b, _a, _b); })
+#define KEXPECT_NE(t, a, b) ({ \
+	uint64_t _a = (uint64_t)(a), _b = (uint64_t)(b); \
+	ktest_check(t, _a != _b, __FILE__, __LINE__, "expected %s != %s: both 0x%lx", #a, #b, _a); })
+#define KEXPECT_STREQ(t, a, b) ({ \
+	const char *_a = (a), *_b = (b); \
+	ktest_check(t, strcmp(_a, _b) == 0, __FILE__, __LINE__, "expected %s == %s: got \"%s\", want \"%s\"", \
+		    #a, #b, _a, _b); })
+/* The KASSERT forms end the case on failure. */
+#define KASSERT(t, cond) do { if (!KEXPECT(t, cond)) return; } while (0)
+#define KASSERT_EQ(t, a, b) do { if (!KEXPECT_EQ(t, a, b)) return; } while (0)
+#define KSKIP(t, reason) do { ktest_skip(t, reason); return; } while (0)

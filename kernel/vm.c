@@ -1,0 +1,158 @@
+/*
+ * Kernel page tables.  Three regions of the upper half, each in its own
+ * PML4 slot so every address space can share them by copying those slots:
+ *   PHYS_BASE    (slot 256)  all RAM, 2 MiB pages, read/write, no execute
+ *   KSTACK_AREA  (slot 510)  kernel stacks, each with an unmapped guard page
+ *   KERNEL_VMA   (slot 511)  the kernel image: text R-X, rodata R--, data RW-
+ * The low half is left for user address spaces.
+ */
+#include "kernel.h"
+#include "mm.h"
+#include "x86.h"
+
+static uint64_t kernel_root;
+static uint64_t nx_bit;
+
+extern char _kernel_start[], _text_end[], _rodata_start[], _data_start[], _data_end[], _kernel_end[];
+extern char boot_stack_guard[];
+
+uint64_t vm_nx(void) { return nx_bit; }
+uint64_t vm_kernel_root(void) { return kernel_root; }
+
+/* The entry for va at the level whose pages are 1 << leaf_shift bytes. */
+static uint64_t *walk(uint64_t root, uint64_t va, int leaf_shift, bool create)
+{
+	uint64_t *table = phys_to_virt(root);
+	for (int shift = 39; shift > leaf_shift; shift -= 9) {
+		uint64_t *e = &table[(va >> shift) & 511];
+		if (!(*e & PTE_P)) {
+			if (!create)
+				return NULL;
+			if (root == kernel_root && shift == 39 && kernel_root && va >= USER_TOP)
+				panic("vm: kernel mapping %lx outside the shared PML4 slots", va);
+			uint64_t pa = pmm_alloc_zeroed();
+			if (!pa)
+				return NULL;
+			/* Intermediate entries allow everything; the leaf decides. */
+			*e = pa | PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0);
+		} else if (*e & PTE_PS) {
+			return NULL;	/* a large page covers va: no table below */
+		}
+		table = phys_to_virt(*e & PTE_ADDR);
+	}
+	return &table[(va >> leaf_shift) & 511];
+}
+
+uint64_t *vm_walk(uint64_t root, uint64_t va, bool create)
+{
+	return walk(root, va, 12, create);
+}
+
+int vm_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags)
+{
+	uint64_t *pte = walk(root, va, 12, true);
+	if (!pte)
+		return -1;
+	*pte = (pa & PTE_ADDR) | (flags & ~PTE_NX) | (flags & nx_bit) | PTE_P;
+	if (root == (read_cr3() & PTE_ADDR) || va >= USER_TOP)
+		invlpg(va);
+	return 0;
+}
+
+uint64_t vm_unmap(uint64_t root, uint64_t va)
+{
+	uint64_t *pte = walk(root, va, 12, false);
+	if (!pte || !(*pte & PTE_P))
+		return 0;
+	uint64_t pa = *pte & PTE_ADDR;
+	*pte = 0;
+	if (root == (read_cr3() & PTE_ADDR) || va >= USER_TOP)
+		invlpg(va);
+	return pa;
+}
+
+static void map_kernel_image(void)
+{
+	for (uint64_t va = (uint64_t)_kernel_start; va < (uint64_t)_kernel_end; va += PAGE_SIZE) {
+		uint64_t flags;
+		if (va < (uint64_t)_rodata_start)
+			flags = 0;				/* text: read, execute */
+		else if (va < (uint64_t)_data_start)
+			flags = PTE_NX;				/* rodata */
+		else if (va < ALIGN_UP((uint64_t)_data_end, PAGE_SIZE))
+			flags = PTE_W | PTE_NX;			/* data, bss */
+		else
+			flags = PTE_NX;				/* symbol table */
+		if (va == (uint64_t)boot_stack_guard)
+			continue;
+		if (vm_map(kernel_root, va, va - KERNEL_VMA, flags))
+			panic("vm: out of memory mapping the kernel");
+	}
+}
+
+static void map_direct(void)
+{
+	uint64_t end = ALIGN_UP(pmm_max_phys(), 2ul << 20);
+	for (uint64_t pa = 0; pa < end; pa += 2ul << 20) {
+		uint64_t *pde = walk(kernel_root, PHYS_BASE + pa, 21, true);
+		if (!pde)
+			panic("vm: out of memory building the direct map");
+		*pde = pa | PTE_P | PTE_W | PTE_PS | nx_bit;
+	}
+}
+
+void vm_init(void)
+{
+	if (cpuid(0x80000001, 0).edx & (1u << 20)) {
+		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+		nx_bit = PTE_NX;
+	}
+	kernel_root = pmm_alloc_zeroed();
+	/* Populate the three shared slots before any address space copies them. */
+	static const uint64_t shared_slots[] = { PHYS_BASE, KSTACK_AREA, KERNEL_VMA };
+	uint64_t *pml4 = phys_to_virt(kernel_root);
+	for (size_t i = 0; i < ARRAY_SIZE(shared_slots); i++)
+		pml4[(shared_slots[i] >> 39) & 511] = pmm_alloc_zeroed() | PTE_P | PTE_W;
+	map_direct();
+	map_kernel_image();
+	write_cr3(kernel_root);
+	kprintf("vm: kernel page tables at %lx, direct map of %lu MiB, NX %s\n",
+		kernel_root, pmm_max_phys() >> 20, nx_bit ? "on" : "unavailable");
+}
+
+/* Kernel stacks: slot i holds a guard page, then KSTACK_PAGES mapped pages. */
+#define KSTACK_SLOTS 512
+static uint64_t slot_used[KSTACK_SLOTS / 64];
+
+void *kstack_alloc(void)
+{
+	for (int i = 0; i < KSTACK_SLOTS; i++) {
+		if (slot_used[i / 64] >> (i % 64) & 1)
+			continue;
+		uint64_t base = KSTACK_AREA + (uint64_t)i * (KSTACK_PAGES + 1) * PAGE_SIZE;
+		for (int p = 1; p <= KSTACK_PAGES; p++) {
+			uint64_t pa = pmm_alloc_zeroed();
+			if (!pa || vm_map(kernel_root, base + p * PAGE_SIZE, pa, PTE_W | PTE_NX)) {
+				if (pa)
+					pmm_free(pa);
+				while (--p >= 1)
+					pmm_free(vm_unmap(kernel_root, base + p * PAGE_SIZE));
+				return NULL;
+			}
+		}
+		slot_used[i / 64] |= 1ul << (i % 64);
+		return (void *)(base + (KSTACK_PAGES + 1) * PAGE_SIZE);
+	}
+	return NULL;
+}
+
+void kstack_free(void *top)
+{
+	uint64_t base = (uint64_t)top - (KSTACK_PAGES + 1) * PAGE_SIZE;
+	uint64_t i = (base - KSTACK_AREA) / ((KSTACK_PAGES + 1) * PAGE_SIZE);
+	if (base < KSTACK_AREA || i >= KSTACK_SLOTS || !(slot_used[i / 64] >> (i % 64) & 1))
+		panic("kstack_free: %p is not a kernel stack", top);
+	for (int p = 1; p <= KSTACK_PAGES; p++)
+		pmm_free(vm_unmap(kernel_root, base + p * PAGE_SIZE));
+	slot_used[i / 64] &= ~(1ul << (i % 64));
+}

@@ -1,0 +1,79 @@
+/*
+ * The GDT and the TSS.  In 64-bit mode segmentation is mostly gone, but the
+ * CPU still needs: code/data descriptors for rings 0 and 3, laid out in the
+ * order SYSCALL/SYSRET assume (SDM vol. 2B SYSRET: user CS = STAR[63:48]+16,
+ * user SS = STAR[63:48]+8), and a TSS that holds the ring-0 stack for
+ * interrupts from user mode (RSP0) and the IST stacks.
+ */
+#include "kernel/kernel.h"
+#include "traps.h"
+
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+/*
+ * #DF, NMI and #MC can arrive when the current stack is unusable (a kernel
+ * stack overflow is the classic #DF), so they switch to stacks of their own
+ * through the Interrupt Stack Table (SDM vol. 3A 7.14.5).
+ */
+#define IST_STACK_SIZE 4096
+static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
+
+static struct tss tss;
+
+/* Access byte and flags of each descriptor (SDM vol. 3A 3.4.5). */
+#define SEG(access, flags) (((uint64_t)(access) << 40) | ((uint64_t)(flags) << 52) | 0xffff | (0xful << 48))
+static uint64_t gdt[8] = {
+	0,
+	SEG(0x9a, 0x2),		/* 0x08 kernel code: present, DPL 0, exec/read, L */
+	SEG(0x92, 0x0),		/* 0x10 kernel data */
+	SEG(0xfa, 0xc),		/* 0x18 user code, 32-bit (unused, keeps SYSRET's order) */
+	SEG(0xf2, 0x0),		/* 0x20 user data, DPL 3 */
+	SEG(0xfa, 0x2),		/* 0x28 user code, 64-bit, DPL 3 */
+	0, 0,			/* 0x30 the TSS takes two slots in long mode */
+};
+
+void tss_set_rsp0(uint64_t rsp0)
+{
+	tss.rsp[0] = rsp0;
+}
+
+void gdt_init(void)
+{
+	for (int i = 0; i < 3; i++)
+		tss.ist[i] = (uint64_t)&ist_stacks[i][IST_STACK_SIZE];
+	tss.iomap_base = sizeof(tss);	/* no I/O bitmap: ring 3 gets no ports */
+
+	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+	gdt[6] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ul << 40) |
+		 ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
+	gdt[7] = base >> 32;
+
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gdtr = {
+		sizeof(gdt) - 1, (uint64_t)gdt,
+	};
+	/* Reload CS with a far return, the data segments directly, then the TSS. */
+	asm volatile("lgdt %0\n"
+		     "pushq %1\n"
+		     "leaq 1f(%%rip), %%rax\n"
+		     "pushq %%rax\n"
+		     "lretq\n"
+		     "1:\n"
+		     "movw %w2, %%ax\n"
+		     "movw %%ax, %%ds\n"
+		     "movw %%ax, %%es\n"
+		     "movw %%ax, %%ss\n"
+		     "xorl %%eax, %%eax\n"
+		     "movw %%ax, %%fs\n"
+		     "movw %%ax, %%gs\n"
+		     "ltr %w3\n"
+		     :: "m"(gdtr), "i"(KERNEL_CS), "r"(KERNEL_DS), "r"(TSS_SEL)
+		     : "rax", "memory");
+}

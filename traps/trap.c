@@ -1,0 +1,101 @@
+/*
+ * The C side of every interrupt and exception: traps/vectors.asm saves the
+ * registers into a struct trap_frame and calls trap_dispatch().
+ */
+#include "kernel/kernel.h"
+#include "kernel/x86.h"
+#include "traps.h"
+#include "pic.h"
+
+static const char *const names[32] = {
+	[T_DE] = "#DE divide error", [T_DB] = "#DB debug", [T_NMI] = "NMI",
+	[T_BP] = "#BP breakpoint", [T_OF] = "#OF overflow", [T_BR] = "#BR bound range",
+	[T_UD] = "#UD invalid opcode", [T_NM] = "#NM device not available",
+	[T_DF] = "#DF double fault", [9] = "coprocessor segment overrun",
+	[T_TS] = "#TS invalid TSS", [T_NP] = "#NP segment not present",
+	[T_SS] = "#SS stack fault", [T_GP] = "#GP general protection",
+	[T_PF] = "#PF page fault", [T_MF] = "#MF x87 floating point",
+	[T_AC] = "#AC alignment check", [T_MC] = "#MC machine check",
+	[T_XM] = "#XM SIMD floating point", [T_VE] = "#VE virtualization",
+	[T_CP] = "#CP control protection",
+};
+
+const char *trap_name(unsigned vector)
+{
+	if (vector < 32)
+		return names[vector] ? names[vector] : "reserved exception";
+	return vector < T_IRQ0 + 16 ? "hardware interrupt" : "interrupt";
+}
+
+bool trap_from_user(const struct trap_frame *tf)
+{
+	return (tf->cs & 3) != 0;
+}
+
+void trap_print_frame(const struct trap_frame *tf)
+{
+	kprintf("  rip %016lx  cs %04lx  rflags %08lx  rsp %016lx  ss %04lx\n",
+		tf->rip, tf->cs, tf->rflags, tf->rsp, tf->ss);
+	kprintf("  rax %016lx  rbx %016lx  rcx %016lx  rdx %016lx\n", tf->rax, tf->rbx, tf->rcx, tf->rdx);
+	kprintf("  rsi %016lx  rdi %016lx  rbp %016lx  r8  %016lx\n", tf->rsi, tf->rdi, tf->rbp, tf->r8);
+	kprintf("  r9  %016lx  r10 %016lx  r11 %016lx  r12 %016lx\n", tf->r9, tf->r10, tf->r11, tf->r12);
+	kprintf("  r13 %016lx  r14 %016lx  r15 %016lx  cr2 %016lx\n", tf->r13, tf->r14, tf->r15, read_cr2());
+	kprintf("  vector %lu  error %lx  cr0 %lx  cr3 %lx  cr4 %lx\n",
+		tf->vector, tf->error, read_cr0(), read_cr3(), read_cr4());
+}
+
+static irq_handler_t irq_handlers[16];
+
+void irq_register(unsigned irq, irq_handler_t fn)
+{
+	irq_handlers[irq] = fn;
+	pic_unmask(irq);
+}
+
+struct fixup_record last_fixup;
+
+extern const struct extable_entry __start_extable[], __stop_extable[];
+
+static bool extable_fixup(struct trap_frame *tf)
+{
+	for (const struct extable_entry *e = __start_extable; e < __stop_extable; e++) {
+		uint64_t insn = (uint64_t)&e->insn + e->insn;
+		if (insn != tf->rip)
+			continue;
+		last_fixup = (struct fixup_record){
+			.vector = tf->vector, .error = tf->error, .rip = tf->rip,
+			.cr2 = tf->vector == T_PF ? read_cr2() : 0,
+			.count = last_fixup.count + 1,
+		};
+		tf->rip = (uint64_t)&e->fixup + e->fixup;
+		return true;
+	}
+	return false;
+}
+
+static void irq_dispatch(struct trap_frame *tf)
+{
+	unsigned irq = tf->vector - T_IRQ0;
+	if (pic_spurious(irq))
+		return;
+	pic_eoi(irq);
+	if (irq_handlers[irq])
+		irq_handlers[irq](tf);
+}
+
+void trap_dispatch(struct trap_frame *tf)
+{
+	if (tf->vector >= T_IRQ0 && tf->vector < T_IRQ0 + 16) {
+		irq_dispatch(tf);
+		return;
+	}
+	if (tf->vector == T_SPURIOUS)
+		return;
+	if (!trap_from_user(tf) && extable_fixup(tf))
+		return;
+	if (tf->vector == T_PF)
+		panic_frame(tf, "%s in %s mode: error %lx, rip %lx, cr2 %lx", trap_name(tf->vector),
+			    trap_from_user(tf) ? "user" : "kernel", tf->error, tf->rip, read_cr2());
+	panic_frame(tf, "%s (vector %lu) in %s mode: error %lx, rip %lx", trap_name(tf->vector),
+		    tf->vector, trap_from_user(tf) ? "user" : "kernel", tf->error, tf->rip);
+}

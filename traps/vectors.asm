@@ -1,0 +1,96 @@
+; The 256 interrupt entry points.  Each stub makes the stack look the same
+; (a zero error code where the CPU pushes none, then the vector number),
+; and jumps to trap_common, which saves the general registers to complete
+; struct trap_frame (traps/traps.h) and calls trap_dispatch(frame).
+
+extern trap_dispatch
+global trap_return
+global vector_table
+
+section .text
+
+; Vectors for which the CPU pushes an error code (SDM vol. 3A table 7-1):
+; #DF 8, #TS 10, #NP 11, #SS 12, #GP 13, #PF 14, #AC 17, #CP 21, #VC 29, #SX 30.
+%macro VECTOR 1
+align 16
+vector_%1:
+%if %1 = 8 || (%1 >= 10 && %1 <= 14) || %1 = 17 || %1 = 21 || %1 = 29 || %1 = 30
+%else
+    push 0
+%endif
+    push %1
+    jmp trap_common
+%endmacro
+
+%assign i 0
+%rep 256
+    VECTOR i
+%assign i i+1
+%endrep
+
+; Offsets into struct trap_frame.
+%define TF_CS   (18 * 8)
+
+trap_common:
+    ; Coming from user mode, GS still holds the user's base: SWAPGS puts
+    ; the kernel's per-CPU base in place (and back on the way out).
+    test qword [rsp + TF_CS - 15 * 8], 3
+    jz .kernel
+    swapgs
+.kernel:
+    push rax
+    push rbx
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push rbp
+    push r8
+    push r9
+    push r10
+    push r11
+    push r12
+    push r13
+    push r14
+    push r15
+    cld                         ; the SysV ABI C code expects DF clear
+    mov rdi, rsp
+    ; Make the saved RIP look like a return address, so backtraces walk
+    ; from C through the trap into the interrupted code.
+    push qword [rsp + 17 * 8]   ; frame->rip
+    push rbp
+    mov rbp, rsp
+    call trap_dispatch
+    add rsp, 16
+
+trap_return:
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rbp
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rbx
+    pop rax
+    test qword [rsp + TF_CS - 15 * 8], 3
+    jz .to_kernel
+    swapgs
+.to_kernel:
+    add rsp, 16                 ; vector and error code
+    iretq
+
+section .rodata
+align 8
+vector_table:
+%assign i 0
+%rep 256
+    dq vector_ %+ i
+%assign i i+1
+%endrep
