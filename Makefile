@@ -27,10 +27,10 @@ HOST_CFLAGS	= -std=gnu11 -O2 -g -Wall -Wextra -Werror
 CFLAGS		= -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. \
 		  -ffreestanding -fno-builtin -fno-stack-protector -fno-pic -fno-pie \
 		  -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
-		  -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+		  -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-delete-null-pointer-checks \
 		  -fcf-protection=none -MMD -MP
 LDFLAGS		= -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
-NASMFLAGS	= -f elf64 -g -F dwarf -w+all -w-reloc-rel-dword
+NASMFLAGS	= -f elf64 -g -F dwarf -w+all
 
 KERNEL_DIRS	= boot kernel traps fpu
 C_SRCS		= $(wildcard $(addsuffix /*.c,$(KERNEL_DIRS)))
@@ -62,11 +62,11 @@ help:
 deps:
 	@tools/deps/install.sh
 
-$(BUILD)/%.asm.o: %.asm
+$(BUILD)/%.asm.o: %.asm Makefile
 	@mkdir -p $(dir $@)
 	$(NASM) $(NASMFLAGS) -MD $(BUILD)/$*.asm.d -MP -o $@ $<
 
-$(BUILD)/%.c.o: %.c
+$(BUILD)/%.c.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 

@@ -58,16 +58,20 @@ bool cmdline_has(const char *key)
 	return cmdline_get(key) != NULL;
 }
 
-bool cmdline_list_has(const char *key, const char *item)
+bool list_has(const char *list, const char *item)
 {
-	const char *v = cmdline_get(key);
 	size_t n = strlen(item);
-	while (v && *v) {
-		const char *comma = strchr(v, ',');
-		size_t len = comma ? (size_t)(comma - v) : strlen(v);
-		if (len == n && strncmp(v, item, n) == 0)
+	while (list && *list) {
+		const char *comma = strchr(list, ',');
+		size_t len = comma ? (size_t)(comma - list) : strlen(list);
+		if (len == n && strncmp(list, item, n) == 0)
 			return true;
-		v = comma ? comma + 1 : NULL;
+		list = comma ? comma + 1 : NULL;
 	}
 	return false;
+}
+
+bool cmdline_list_has(const char *key, const char *item)
+{
+	return list_has(cmdline_get(key), item);
 }

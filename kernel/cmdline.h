@@ -9,3 +9,4 @@ int cmdline_parse(const char *line);		/* returns the number of options */
 const char *cmdline_get(const char *key);	/* NULL if absent; "" for a bare flag */
 bool cmdline_has(const char *key);
 bool cmdline_list_has(const char *key, const char *item); /* key=a,b,c */
+bool list_has(const char *list, const char *item);	/* "a,b,c" has "b" */

@@ -31,7 +31,7 @@ void ktest_skip(struct ktest *t, const char *reason)
 
 static bool selected(const char *selection, const char *suite)
 {
-	return strcmp(selection, "all") == 0 || cmdline_list_has("ktest", suite);
+	return strcmp(selection, "all") == 0 || list_has(selection, suite);
 }
 
 static int run_suite(const struct ktest_suite *s, int index)
@@ -54,11 +54,13 @@ static int run_suite(const struct ktest_suite *s, int index)
 	return failed;
 }
 
-int ktest_run(const char *selection)
+int ktest_run(const char *requested)
 {
 	int nsuites = 0, failed = 0, index = 0;
 	const struct ktest_suite *const *s;
+	char selection[256];	/* a copy: tests may re-parse the command line */
 
+	ksnprintf(selection, sizeof(selection), "%s", requested);
 	for (s = __start_ktest_suites; s < __stop_ktest_suites; s++)
 		nsuites += selected(selection, (*s)->name);
 	/* A suite named on the command line that does not exist is an error, not a pass. */
@@ -67,13 +69,12 @@ int ktest_run(const char *selection)
 	while (strcmp(selection, "all") != 0 && *p) {
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		char name[64];
+		ksnprintf(name, MIN(len + 1, sizeof(name)), "%s", p);
 		bool found = false;
 		for (s = __start_ktest_suites; s < __stop_ktest_suites; s++)
-			found |= strlen((*s)->name) == len && strncmp((*s)->name, p, len) == 0;
+			found |= strcmp((*s)->name, name) == 0;
 		if (!found) {
-			char name[64];
-			memcpy(name, p, MIN(len, sizeof(name) - 1));
-			name[MIN(len, sizeof(name) - 1)] = '\0';
 			kprintf("ktest: no suite named '%s'\n", name);
 			unknown++;
 		}

@@ -8,6 +8,7 @@ set -eu
 	echo '.balign 8'
 	if [ $# -ge 1 ]; then nm -n "$1" | awk '$2 ~ /^[Tt]$/ && $3 !~ /^\./'; fi |
 	awk '
+	BEGIN { n = 0 }
 	{ addr[n] = $1; name[n] = $3; n++ }
 	END {
 		print ".globl ksym_count, ksym_addrs, ksym_offsets, ksym_names"

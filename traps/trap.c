@@ -53,6 +53,7 @@ void irq_register(unsigned irq, irq_handler_t fn)
 }
 
 struct fixup_record last_fixup;
+bool (*trap_test_hook)(struct trap_frame *tf);
 
 extern const struct extable_entry __start_extable[], __stop_extable[];
 
@@ -91,7 +92,7 @@ void trap_dispatch(struct trap_frame *tf)
 	}
 	if (tf->vector == T_SPURIOUS)
 		return;
-	if (!trap_from_user(tf) && extable_fixup(tf))
+	if (!trap_from_user(tf) && (extable_fixup(tf) || (trap_test_hook && trap_test_hook(tf))))
 		return;
 	if (tf->vector == T_PF)
 		panic_frame(tf, "%s in %s mode: error %lx, rip %lx, cr2 %lx", trap_name(tf->vector),

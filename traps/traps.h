@@ -70,3 +70,10 @@ struct fixup_record {
 	uint64_t count;
 };
 extern struct fixup_record last_fixup;
+
+/*
+ * A test may install this to handle a kernel-mode exception that no
+ * extable entry covers (an instruction fetch from an NX page, say): it
+ * returns true after repairing the frame.  NULL outside tests.
+ */
+extern bool (*trap_test_hook)(struct trap_frame *tf);
