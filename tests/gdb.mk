@@ -1,0 +1,1 @@
+HOST_TESTS += tools/gdb/test.sh
