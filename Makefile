@@ -8,7 +8,7 @@
 BUILD		?= build
 KESTREL_CACHE	?= $(HOME)/.cache/kestrel
 export KESTREL_CACHE
-CMDLINE		?=
+CMDLINE		?= init=sh
 EMU		?= qemu
 QEMU		?= qemu-system-x86_64
 QEMU_CPU	?= max
@@ -44,6 +44,7 @@ VEC_OBJS	= $(filter $(BUILD)/fpu/%,$(OBJS))
 HOST_TOOLS	:=
 HOST_TESTS	:=
 include $(wildcard tests/*.mk)
+include user/user.mk
 
 .PHONY: all iso run debug test deps bench clean help print-host-tests check-novec
 
@@ -94,10 +95,14 @@ $(BUILD)/kestrel.elf: $(OBJS) $(BUILD)/ksyms.o linker.ld tools/check-novec.sh
 
 GRUB_CFG = $(BUILD)/isodir/boot/grub/grub.cfg
 
-$(BUILD)/kestrel.iso: $(BUILD)/kestrel.elf iso/boot/grub/grub.cfg
-	@mkdir -p $(BUILD)/isodir/boot/grub
+# Each user program becomes a multiboot2 module named after its file.
+$(BUILD)/kestrel.iso: $(BUILD)/kestrel.elf iso/boot/grub/grub.cfg $(USER_BINS)
+	@rm -rf $(BUILD)/isodir && mkdir -p $(BUILD)/isodir/boot/grub $(BUILD)/isodir/boot/user
 	cp $(BUILD)/kestrel.elf $(BUILD)/isodir/boot/kestrel.elf
-	sed 's|@CMDLINE@|$(CMDLINE)|' iso/boot/grub/grub.cfg > $(GRUB_CFG)
+	cp $(USER_BINS) $(BUILD)/isodir/boot/user/
+	sed -e '/^#/d' -e 's|@CMDLINE@|$(CMDLINE)|' \
+	    -e 's|^\(\s*\)@MODULES@|$(foreach p,$(USER_PROGS),\1module2 /boot/user/$(p) $(p)\n)|' -e '/^\s*$$/d' \
+	    iso/boot/grub/grub.cfg > $(GRUB_CFG)
 	grub-mkrescue -o $@ $(BUILD)/isodir 2> $(BUILD)/grub-mkrescue.log || \
 		{ cat $(BUILD)/grub-mkrescue.log; exit 1; }
 

@@ -1,7 +1,8 @@
 /*
  * kmain: where boot/entry.asm lands, in 64-bit mode at the kernel's
  * higher-half address, on the boot stack, with interrupts off.  Bring the
- * machine up one layer at a time, each needing only those before it.
+ * machine up one layer at a time, each needing only those before it; then
+ * start the first program (or the tests) and become the idle task.
  */
 #include "kernel.h"
 #include "cmdline.h"
@@ -10,10 +11,36 @@
 #include "ktest.h"
 #include "mm.h"
 #include "multiboot.h"
+#include "process.h"
+#include "task.h"
 #include "timer.h"
+#include "tty.h"
 #include "x86.h"
+#include "fpu/fpu.h"
 #include "traps/pic.h"
 #include "traps/traps.h"
+
+void syscall_init(void);
+
+static void run_tests(void *selection)
+{
+	kexit(ktest_run(selection) ? EXIT_FAIL : EXIT_PASS);
+}
+
+/* The first program; when it exits, so does the machine (as with init). */
+static void run_init(void *name)
+{
+	char *argv[] = { name, NULL }, *envp[] = { "HOME=/", NULL };
+	long pid = process_spawn(name, argv, envp);
+	if (pid < 0) {
+		kprintf("kestrel: cannot start init=%s (error %ld)\n", (char *)name, pid);
+		kexit(EXIT_FAIL);
+	}
+	int status;
+	process_wait((int)pid, &status, 0);
+	kprintf("kestrel: %s exited (status %x)\n", (char *)name, status);
+	kexit(EXIT_PASS);
+}
 
 void kmain(uint32_t magic, uint64_t info_phys)
 {
@@ -29,16 +56,27 @@ void kmain(uint32_t magic, uint64_t info_phys)
 	pmm_init();
 	vm_init();
 	heap_init();
+	fpu_init();
+	task_init();
+	syscall_init();
 	pic_init();
+	timer_read_rtc();
 	timer_init();
+	tty_init();
 	sti();
 
 	crash_if_asked();
 	const char *tests = cmdline_get("ktest");
+	const char *init = cmdline_get("init");
 	if (tests)
-		kexit(ktest_run(tests) ? EXIT_FAIL : EXIT_PASS);
+		kthread_create("ktest", run_tests, (void *)tests);
+	else
+		kthread_create("init", run_init, (void *)(init ? init : "sh"));
 
-	kprintf("kestrel: up; nothing to run yet (try ktest=all)\n");
-	for (;;)
-		hlt();
+	for (;;) {	/* the idle task */
+		cli();
+		if (current()->flags & TIF_NEED_RESCHED)
+			schedule();
+		asm volatile("sti; hlt" ::: "memory");	/* STI's shadow: no wakeup lost before HLT */
+	}
 }

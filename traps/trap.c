@@ -6,6 +6,7 @@
 #include "kernel/x86.h"
 #include "traps.h"
 #include "pic.h"
+#include "kernel/process.h"
 
 static const char *const names[32] = {
 	[T_DE] = "#DE divide error", [T_DB] = "#DB debug", [T_NMI] = "NMI",
@@ -84,6 +85,29 @@ static void irq_dispatch(struct trap_frame *tf)
 		irq_handlers[irq](tf);
 }
 
+/* The signal Linux would send for each exception, for the parent's wait4. */
+static int signal_for(unsigned vector)
+{
+	switch (vector) {
+	case T_DE: case T_MF: case T_XM: return SIGFPE;
+	case T_DB: case T_BP: return SIGTRAP;
+	case T_UD: return SIGILL;
+	case T_NP: case T_SS: case T_AC: return SIGBUS;
+	default: return SIGSEGV;
+	}
+}
+
+/* An exception in user mode is the task's problem, never the kernel's. */
+static void user_fault(struct trap_frame *tf)
+{
+	char why[96];
+	if (tf->vector == T_PF)
+		ksnprintf(why, sizeof(why), "%s at address %lx", trap_name(tf->vector), read_cr2());
+	else
+		ksnprintf(why, sizeof(why), "%s", trap_name(tf->vector));
+	process_fault(tf, signal_for(tf->vector), why);
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
 	if (tf->vector >= T_IRQ0 && tf->vector < T_IRQ0 + 16) {
@@ -92,11 +116,13 @@ void trap_dispatch(struct trap_frame *tf)
 	}
 	if (tf->vector == T_SPURIOUS)
 		return;
-	if (!trap_from_user(tf) && (extable_fixup(tf) || (trap_test_hook && trap_test_hook(tf))))
+	if (trap_from_user(tf))
+		user_fault(tf);
+	if (extable_fixup(tf) || (trap_test_hook && trap_test_hook(tf)))
 		return;
 	if (tf->vector == T_PF)
-		panic_frame(tf, "%s in %s mode: error %lx, rip %lx, cr2 %lx", trap_name(tf->vector),
-			    trap_from_user(tf) ? "user" : "kernel", tf->error, tf->rip, read_cr2());
-	panic_frame(tf, "%s (vector %lu) in %s mode: error %lx, rip %lx", trap_name(tf->vector),
-		    tf->vector, trap_from_user(tf) ? "user" : "kernel", tf->error, tf->rip);
+		panic_frame(tf, "%s in kernel mode: error %lx, rip %lx, cr2 %lx", trap_name(tf->vector),
+			    tf->error, tf->rip, read_cr2());
+	panic_frame(tf, "%s (vector %lu) in kernel mode: error %lx, rip %lx", trap_name(tf->vector),
+		    tf->vector, tf->error, tf->rip);
 }

@@ -33,6 +33,11 @@ enum {
 	T_SPURIOUS = 0xff,
 };
 
+/* traps/vectors.asm: leave for user mode with the registers in tf (never returns). */
+__attribute__((noreturn)) void return_to_user(struct trap_frame *tf);
+/* kernel/entry.c: the work every return to user mode does first. */
+void exit_to_user_mode(struct trap_frame *tf);
+
 void gdt_init(void);
 void idt_init(void);
 void tss_set_rsp0(uint64_t rsp0);

@@ -4,7 +4,9 @@
 ; struct trap_frame (traps/traps.h) and calls trap_dispatch(frame).
 
 extern trap_dispatch
+extern exit_to_user_mode
 global trap_return
+global return_to_user
 global vector_table
 
 section .text
@@ -63,7 +65,14 @@ trap_common:
     call trap_dispatch
     add rsp, 16
 
+; Every way back to user mode runs exit_to_user_mode(frame) first, with
+; RSP at the frame: rescheduling, the deferred FPU restore, killing.
 trap_return:
+    test qword [rsp + TF_CS], 3
+    jz .restore
+    mov rdi, rsp
+    call exit_to_user_mode          ; returns with interrupts off
+.restore:
     pop r15
     pop r14
     pop r13
@@ -85,6 +94,11 @@ trap_return:
 .to_kernel:
     add rsp, 16                 ; vector and error code
     iretq
+
+; return_to_user(frame): a new user task's first exit, from its own stack.
+return_to_user:
+    mov rsp, rdi
+    jmp trap_return
 
 section .rodata
 align 8

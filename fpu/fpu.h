@@ -1,0 +1,72 @@
+/*
+ * Extended state (x87, SSE, AVX, AVX-512, PKRU, CET, PASID, AMX): what
+ * fpu/ offers the rest of the kernel.  The rules, as in Linux's
+ * arch/x86/kernel/fpu/:
+ *   - a task's user registers are saved eagerly when it is switched out;
+ *   - they are restored lazily, in exit_to_user_mode(), only when the task
+ *     has TIF_NEED_FPU_LOAD set and the registers do not still hold its
+ *     state (fpu_owner and last_cpu say whether they do);
+ *   - kernel code touches these registers only between kernel_fpu_begin()
+ *     and kernel_fpu_end(), and edits a task's buffer only through
+ *     xstate_begin_update()/xstate_finish_update().
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "layout.h"
+
+struct task;
+
+struct fpu {
+	void *state;		/* the task's buffer, in the kernel's format; NULL for kthreads */
+	int last_cpu;		/* CPU whose registers last held this state, -1 if none */
+	uint64_t saves, restores, restores_skipped;
+	bool pasid_activated;	/* this thread's IA32_PASID was installed (fpu/pasid) */
+	uint32_t pasid_fixups;
+};
+
+/* XSAVE feature numbers (SDM vol. 1 13.1) beyond x87 and SSE (fpu/layout.h). */
+enum xfeature {
+	XFEATURE_YMM = 2,
+	XFEATURE_OPMASK = 5, XFEATURE_ZMM_HI256 = 6, XFEATURE_HI16_ZMM = 7,
+	XFEATURE_PKRU = 9, XFEATURE_PASID = 10, XFEATURE_CET_USER = 11,
+	XFEATURE_CET_KERNEL = 12, XFEATURE_XTILE_CFG = 17, XFEATURE_XTILE_DATA = 18,
+};
+
+enum fpu_strategy { FPU_FXSAVE, FPU_XSAVE, FPU_XSAVEOPT, FPU_XSAVEC, FPU_XSAVES };
+
+/* fpu/xstate.c: what this CPU has and how Kestrel stores it. */
+struct fpu_config {
+	enum fpu_strategy strategy;
+	bool compacted;			/* buffer format: XSAVEC/XSAVES */
+	uint64_t xfeatures;		/* everything in a task's buffer: XCR0 | IA32_XSS */
+	uint64_t xcr0, xss;
+	uint32_t size;			/* bytes per task buffer, exactly */
+	uint32_t offset[64], sizes[64];	/* where each feature lives in that format */
+	uint32_t std_offset[64];	/* standard-format offsets (for ptrace-style copies) */
+	uint32_t std_size;		/* standard-format size of the user features */
+	bool pasid_emulated;		/* PASID kept in software, not IA32_XSS */
+};
+extern struct fpu_config fpu_cfg;
+extern const void *fpu_init_state;	/* what a new task starts from */
+
+void fpu_init(void);
+const char *fpu_strategy_name(enum fpu_strategy s);
+size_t fpu_sigframe_size(void);
+
+/* fpu/switch.c: tasks, switches, the return to user mode. */
+int fpu_task_init(struct task *t);
+void fpu_clone(struct task *child, struct task *parent);
+void fpu_task_free(struct task *t);
+void fpu_switch_out(struct task *prev, struct task *next);
+void fpu_restore_for_user(struct task *t);
+void fpregs_lock(void);
+void fpregs_unlock(void);
+void kernel_fpu_begin(void);
+void kernel_fpu_end(void);
+bool fpregs_valid_for(const struct task *t);	/* are t's registers live on this CPU? */
+void fpu_invalidate(struct task *t);		/* forget that t's registers may be live */
+
+struct fpu_totals { uint64_t saves, restores, restores_skipped; };
+extern struct fpu_totals fpu_totals;

@@ -1,0 +1,171 @@
+/*
+ * Whose extended state is in the registers, and when it moves.
+ *
+ * fpu_owner is the fpu whose state the registers hold (or NULL: nobody's
+ * reliably).  A task's registers are "valid" when it is the owner and its
+ * last_cpu is this CPU; then returning to it needs no XRSTOR at all.
+ *
+ *   switch out of a user task T (registers live, TIF_NEED_FPU_LOAD clear):
+ *	save T's registers to its buffer; T stays owner (the registers still
+ *	match the buffer); set last_cpu
+ *   switch to a user task N:  set TIF_NEED_FPU_LOAD on N
+ *   return to user mode with TIF_NEED_FPU_LOAD:
+ *	valid?  skip the restore : XRSTOR from N's buffer, N becomes owner
+ *
+ * A kernel thread has no user state: switching to one and back to T, with
+ * nothing else touching the registers, costs one save and no restore.
+ */
+#include "kernel/kernel.h"
+#include "kernel/cpu.h"
+#include "kernel/mm.h"
+#include "kernel/task.h"
+#include "kernel/process.h"
+#include "kernel/x86.h"
+#include "fpu.h"
+#include "xsave.h"
+
+#define THIS_CPU 0		/* Kestrel runs on one CPU */
+
+static struct fpu *fpu_owner;
+struct fpu_totals fpu_totals;
+
+void fpregs_lock(void) { preempt_disable(); }
+void fpregs_unlock(void) { preempt_enable(); }
+
+bool fpregs_valid_for(const struct task *t)
+{
+	return fpu_owner == &t->fpu && t->fpu.last_cpu == THIS_CPU;
+}
+
+void fpu_invalidate(struct task *t)
+{
+	t->fpu.last_cpu = -1;
+	if (fpu_owner == &t->fpu)
+		fpu_owner = NULL;
+}
+
+int fpu_task_init(struct task *t)
+{
+	t->fpu.last_cpu = -1;
+	if (!t->proc)
+		return 0;		/* kernel threads own no user state */
+	t->fpu.state = kmalloc(fpu_cfg.size);
+	if (!t->fpu.state)
+		return -1;
+	memcpy(t->fpu.state, fpu_init_state, fpu_cfg.size);
+	t->flags |= TIF_NEED_FPU_LOAD;
+	return 0;
+}
+
+/* Save the current task's live registers to its own buffer. */
+static void save_current(struct task *t)
+{
+	xsave_to(t->fpu.state, ~0ull);
+	t->fpu.saves++;
+	fpu_totals.saves++;
+	t->fpu.last_cpu = THIS_CPU;
+	fpu_owner = &t->fpu;
+}
+
+/* A new thread starts with a copy of its creator's state (as Linux's
+ * fpu_clone), but with no PASID: each thread earns its own on first use. */
+void fpu_clone(struct task *child, struct task *parent)
+{
+	fpregs_lock();
+	if (parent == current() && !(parent->flags & TIF_NEED_FPU_LOAD))
+		save_current(parent);
+	memcpy(child->fpu.state, parent->fpu.state, fpu_cfg.size);
+	fpregs_unlock();
+	child->fpu.pasid_activated = false;
+	child->fpu.pasid_fixups = 0;
+}
+
+void fpu_task_free(struct task *t)
+{
+	if (fpu_owner == &t->fpu)
+		fpu_owner = NULL;
+	kfree(t->fpu.state);
+	t->fpu.state = NULL;
+}
+
+/* Called by schedule() with interrupts off, before switch_to(prev, next). */
+void fpu_switch_out(struct task *prev, struct task *next)
+{
+	/* Never save when TIF_NEED_FPU_LOAD is set: the registers then hold
+	 * someone else's state (or nothing of prev's), and saving would
+	 * overwrite prev's good buffer with it. */
+	if (prev->proc && prev->state != TASK_DEAD && !(prev->flags & TIF_NEED_FPU_LOAD))
+		save_current(prev);
+	if (next->proc)
+		next->flags |= TIF_NEED_FPU_LOAD;
+}
+
+/*
+ * FXSAVE/XSAVE on AMD CPUs without CPUID.80000008H:EBX[2] (XSAVEERPTR)
+ * save the x87 instruction and data pointers (FIP, FDP, FOP) only when an
+ * x87 exception is pending; otherwise the buffer keeps stale values and
+ * the *registers* keep the previous task's, leaking where it last ran x87
+ * code.  Overwrite them with a harmless load first, as Linux does.
+ */
+static void clear_x87_pointers(void)
+{
+	static int leaky = -1;
+	if (leaky < 0)
+		leaky = strcmp(cpu_vendor(), "AuthenticAMD") == 0 &&
+			!(cpuid(0x80000000, 0).eax >= 0x80000008 && (cpuid(0x80000008, 0).ebx & 4));
+	if (leaky)
+		asm volatile("fnclex\n"
+			     "emms\n"
+			     "fildl %0" :: "m"(*(const int *)fpu_init_state));
+}
+
+/* Called by exit_to_user_mode() with interrupts off: the last step before user mode. */
+void fpu_restore_for_user(struct task *t)
+{
+	if (fpregs_valid_for(t)) {
+		t->fpu.restores_skipped++;
+		fpu_totals.restores_skipped++;
+	} else {
+		clear_x87_pointers();
+		if (xrstor_from(t->fpu.state, ~0ull)) {
+			/* A corrupt image got past validation.  The registers are
+			 * now anyone's guess: nobody owns them.  Load the init image
+			 * and kill the task rather than the kernel. */
+			fpu_owner = NULL;
+			xrstor_from(fpu_init_state, ~0ull);
+			memcpy(t->fpu.state, fpu_init_state, fpu_cfg.size);
+			kprintf("kestrel: %s[%d] killed: its saved extended state faulted on restore\n",
+				t->name, t->tid);
+			process_kill(t->proc, W_SIGNALED(SIGSEGV));
+			t->flags |= TIF_KILLED;
+			return;
+		}
+		t->fpu.restores++;
+		fpu_totals.restores++;
+		t->fpu.last_cpu = THIS_CPU;
+		fpu_owner = &t->fpu;
+	}
+	t->flags &= ~TIF_NEED_FPU_LOAD;
+}
+
+/*
+ * Kernel code that wants the vector registers: save the current task's
+ * state if it is live, mark it for reload, and make sure nobody counts as
+ * owner, since the kernel is about to clobber the registers.
+ */
+void kernel_fpu_begin(void)
+{
+	fpregs_lock();
+	struct task *t = current();
+	if (t->proc && !(t->flags & TIF_NEED_FPU_LOAD)) {
+		save_current(t);
+		t->flags |= TIF_NEED_FPU_LOAD;
+	}
+	fpu_owner = NULL;
+	xrstor_from(fpu_init_state, ~0ull);	/* a clean MXCSR and FCW for the kernel */
+}
+
+void kernel_fpu_end(void)
+{
+	fpregs_unlock();
+}

@@ -1,0 +1,36 @@
+/*
+ * The way back to user mode.  Every exit to ring 3 (after an interrupt, an
+ * exception or a system call, and a new task's first one) calls
+ * exit_to_user_mode() last, so the work a task owes before it may run user
+ * code is done in exactly one place:
+ *   TIF_KILLED         the task is to die instead (exit_group, fatal fault)
+ *   TIF_NEED_RESCHED   its time slice is over: let someone else run first
+ *   TIF_NEED_FPU_LOAD  its extended state is not in the registers: load it
+ * The FPU load comes last and with interrupts off, so nothing can take the
+ * registers away between the XRSTOR and the IRETQ/SYSRETQ.
+ */
+#include "kernel.h"
+#include "task.h"
+#include "x86.h"
+#include "traps/traps.h"
+
+void exit_to_user_mode(struct trap_frame *tf)
+{
+	(void)tf;
+	struct task *t = current();
+	for (;;) {
+		cli();
+		uint32_t work = t->flags;
+		if (work & TIF_KILLED) {
+			sti();
+			task_exit(0);
+		}
+		if (work & TIF_NEED_RESCHED) {
+			schedule();
+			continue;	/* anything may have changed while away */
+		}
+		if (work & TIF_NEED_FPU_LOAD)
+			fpu_restore_for_user(t);
+		return;
+	}
+}

@@ -1,0 +1,59 @@
+/*
+ * Futexes: "wait while this user word still holds v" and "wake n waiters
+ * of this word", the two calls musl's mutexes, condition variables and
+ * pthread_join are built on.  A waiter sleeps on the word's physical
+ * address (as a kernel pointer into the direct map), so every thread that
+ * names the same word meets on the same channel.
+ */
+#include "kernel.h"
+#include "errno.h"
+#include "mm.h"
+#include "process.h"
+#include "timer.h"
+#include "uaccess.h"
+#include "x86.h"
+
+static const void *futex_chan(struct process *p, uint64_t uaddr)
+{
+	uint64_t *pte = uaddr < USER_TOP ? vm_walk(p->root, uaddr, false) : NULL;
+	if (!pte || !(*pte & PTE_P) || !(*pte & PTE_U))
+		return NULL;
+	return (uint8_t *)phys_to_virt(*pte & PTE_ADDR) + uaddr % PAGE_SIZE;
+}
+
+long futex_wait(struct process *p, uint64_t uaddr, uint32_t val, uint64_t timeout_ticks)
+{
+	uint32_t now;
+	uint64_t f = read_rflags();
+	long ret = 0;
+
+	/* Interrupts off from the check to the sleep: a wake cannot slip between. */
+	cli();
+	const void *chan = futex_chan(p, uaddr);
+	if (!chan || copy_from_user(&now, (void *)uaddr, sizeof(now)))
+		ret = -EFAULT;
+	else if (now != val)
+		ret = -EAGAIN;
+	else {
+		struct task *t = current();
+		uint64_t deadline = timeout_ticks ? timer_ticks() + timeout_ticks : 0;
+		t->wake_tick = deadline;
+		sleep_on(chan);
+		t->wake_tick = 0;
+		if (t->flags & TIF_KILLED)
+			ret = -EINTR;
+		else if (deadline && timer_ticks() >= deadline)
+			ret = -ETIMEDOUT;
+	}
+	if (f & (1 << 9))
+		sti();
+	return ret;
+}
+
+int futex_wake_addr(struct process *p, uint64_t uaddr, int n)
+{
+	const void *chan = futex_chan(p, uaddr);
+	if (!chan)
+		return -EFAULT;
+	return wakeup_n(chan, n);
+}

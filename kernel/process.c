@@ -1,0 +1,178 @@
+/*
+ * Processes: spawn (create a process running a named program), exit, and
+ * wait4.  Kestrel has no fork: a process starts from a program, as with
+ * posix_spawn, which keeps address spaces simple (no copy-on-write).
+ *
+ * Processes spawned by kernel threads (the test runner, the first program)
+ * have kernel_process as their parent, so kernel code can wait4 for them.
+ */
+#include "kernel.h"
+#include "errno.h"
+#include "mm.h"
+#include "process.h"
+#include "x86.h"
+#include "traps/traps.h"
+
+static struct process kernel_process = { .pid = 0, .name = "kernel" };
+
+static struct process *parent_of_current(void)
+{
+	return current()->proc ? current()->proc : &kernel_process;
+}
+
+static uint64_t irq_off(void)
+{
+	uint64_t f = read_rflags();
+	cli();
+	return f;
+}
+
+static void irq_on(uint64_t f)
+{
+	if (f & (1 << 9))
+		sti();
+}
+
+long process_spawn(const char *name, char *const argv[], char *const envp[])
+{
+	const struct program *prog = program_find(name);
+	if (!prog)
+		return -ENOENT;
+	struct process *p = kzalloc(sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	ksnprintf(p->name, sizeof(p->name), "%s", name);
+	p->root = uvm_create();
+	if (!p->root) {
+		kfree(p);
+		return -ENOMEM;
+	}
+	uint64_t entry, sp;
+	long err = exec_load(p, prog, argv, envp, &entry, &sp);
+	struct task *t = err ? NULL : task_alloc(name, p);
+	if (!t) {
+		uvm_destroy(p->root);
+		kfree(p);
+		return err ? err : -ENOMEM;
+	}
+	t->is_main_thread = true;
+	p->pid = t->tid;
+	p->nthreads = 1;
+
+	uint64_t f = irq_off();
+	p->parent = parent_of_current();
+	p->next_child = p->parent->children;
+	p->parent->children = p;
+	irq_on(f);
+
+	struct trap_frame regs = {
+		.rip = entry, .rsp = sp, .cs = USER_CS, .ss = USER_DS,
+		.rflags = 0x202,	/* IF, and bit 1 which is always set */
+	};
+	task_start_user(t, &regs);
+	return p->pid;
+}
+
+static void process_free(struct process *p)
+{
+	kfree(p);
+}
+
+/* Every thread of p stops at its next return to user mode (or wakes to). */
+void process_kill(struct process *p, int status)
+{
+	uint64_t f = irq_off();
+	if (!p->exiting) {
+		p->exiting = true;
+		p->wait_status = status;
+	}
+	for (struct task *t = task_list(); t; t = t->next_all) {
+		if (t->proc != p || t->state == TASK_DEAD)
+			continue;
+		t->flags |= TIF_KILLED;
+		if (t->state == TASK_SLEEPING)
+			sched_add(t);
+	}
+	irq_on(f);
+}
+
+/*
+ * The current task t is leaving.  The last thread out frees the address
+ * space (after moving to the kernel's page tables: we are still running on
+ * them) and turns the process into a zombie for its parent to collect.
+ */
+void process_thread_exit(struct task *t, int code)
+{
+	struct process *p = t->proc;
+	uint64_t f = irq_off();
+	if (!p->exiting)
+		p->wait_status = W_EXITCODE(code);
+	if (--p->nthreads > 0) {
+		irq_on(f);
+		return;
+	}
+	t->cr3 = vm_kernel_root();
+	write_cr3(t->cr3);
+	uvm_destroy(p->root);
+	p->root = 0;
+
+	/* Orphans: zombies are freed now, live children when they exit. */
+	for (struct process *c = p->children, *next; c; c = next) {
+		next = c->next_child;
+		if (c->zombie)
+			process_free(c);
+		else
+			c->parent = NULL;
+	}
+	p->children = NULL;
+	p->zombie = true;
+	if (p->parent)
+		wakeup(p->parent);
+	else
+		process_free(p);
+	irq_on(f);
+}
+
+long process_wait(int pid, int *status, int options)
+{
+	enum { WNOHANG = 1 };
+	struct process *me = parent_of_current();
+	uint64_t f = irq_off();
+	for (;;) {
+		bool any = false;
+		for (struct process **pp = &me->children; *pp; pp = &(*pp)->next_child) {
+			struct process *c = *pp;
+			if (pid > 0 && c->pid != pid)
+				continue;
+			any = true;
+			if (!c->zombie)
+				continue;
+			*pp = c->next_child;
+			int found = c->pid;
+			*status = c->wait_status;
+			process_free(c);
+			irq_on(f);
+			return found;
+		}
+		if (!any) {
+			irq_on(f);
+			return -ECHILD;
+		}
+		if ((options & WNOHANG) || (current()->flags & TIF_KILLED)) {
+			irq_on(f);
+			return (options & WNOHANG) ? 0 : -EINTR;
+		}
+		sleep_on(me);
+	}
+}
+
+/* A fault in user mode: say so on the console, and end the whole process. */
+void process_fault(struct trap_frame *tf, int signal, const char *why)
+{
+	struct task *t = current();
+	kprintf("kestrel: %s[%d] killed: %s (vector %lu, error %lx) at rip %lx\n",
+		t->name, t->tid, why, tf->vector, tf->error, tf->rip);
+	process_kill(t->proc, W_SIGNALED(signal));
+	sti();
+	task_exit(0);
+}

@@ -1,0 +1,58 @@
+; switch_to(prev, next): stop running prev's kernel code and resume next's.
+;
+; This is the whole context switch.  Everything a task was doing is on its
+; kernel stack (its user registers in a trap frame, the C frames above), so
+; switching stacks switches tasks.  The C calling convention lets us save
+; only the callee-saved registers: the compiler already assumes the caller-
+; saved ones (rax, rcx, rdx, rsi, rdi, r8-r11) are destroyed by this call.
+; Extended state (x87/SSE/AVX) is not touched here: fpu/ saves it before
+; the call and restores it, lazily, on the way back to user mode.
+;
+; Returns prev, as seen from next's side of the switch: the task we just
+; left, which next may need to clean up (kernel/sched.c, finish_switch).
+
+%define TASK_SAVED_RSP  0
+%define TASK_CR3        8
+
+extern finish_switch
+extern task_entry_c
+
+section .text
+global switch_to
+switch_to:
+    push rbp                        ; callee-saved registers onto prev's stack
+    push rbx
+    push r12
+    push r13
+    push r14
+    push r15
+    mov [rdi + TASK_SAVED_RSP], rsp ; remember where prev's stack stopped
+
+    mov rsp, [rsi + TASK_SAVED_RSP] ; from here on we run on next's stack
+
+    mov rax, [rsi + TASK_CR3]       ; change address space only if it differs:
+    mov rcx, cr3                    ; writing CR3 flushes the TLB, which
+    cmp rax, rcx                    ; costs every later memory access
+    je .same_space
+    mov cr3, rax
+.same_space:
+    mov rax, rdi                    ; return value: prev
+    pop r15                         ; next's callee-saved registers, saved
+    pop r14                         ; when it called switch_to (or faked
+    pop r13                         ; by task_alloc for a new task)
+    pop r12
+    pop rbx
+    pop rbp
+    ret                             ; into next's switch_to caller
+
+; A new task's first switch_to "returns" here (task_alloc put this address
+; where the return address would be).  r12 and r13 hold what task_alloc
+; chose: the C function to run and its argument.
+global task_first_entry
+task_first_entry:
+    mov rdi, rax                    ; finish_switch(prev)
+    call finish_switch
+    mov rdi, r12
+    mov rsi, r13
+    call task_entry_c               ; task_entry_c(fn, arg): never returns
+    ud2

@@ -1,0 +1,104 @@
+/* System calls for the console, time, and the signal calls musl makes. */
+#include "kernel.h"
+#include "errno.h"
+#include "task.h"
+#include "timer.h"
+#include "tty.h"
+#include "uaccess.h"
+#include "traps/traps.h"
+
+static long console_write_user(const char *ubuf, size_t n)
+{
+	char chunk[256];
+	size_t done = 0;
+	while (done < n) {
+		size_t k = MIN(n - done, sizeof(chunk));
+		if (copy_from_user(chunk, ubuf + done, k))
+			return done ? (long)done : -EFAULT;
+		console_write(chunk, k);
+		done += k;
+	}
+	return (long)done;
+}
+
+long sys_write(struct trap_frame *tf)
+{
+	if (tf->rdi != 1 && tf->rdi != 2)
+		return -EBADF;
+	return console_write_user((const char *)tf->rsi, tf->rdx);
+}
+
+long sys_writev(struct trap_frame *tf)
+{
+	struct { const char *base; size_t len; } iov;
+	long total = 0;
+	if (tf->rdi != 1 && tf->rdi != 2)
+		return -EBADF;
+	if ((int)tf->rdx < 0 || tf->rdx > 1024)
+		return -EINVAL;
+	for (uint64_t i = 0; i < tf->rdx; i++) {
+		if (copy_from_user(&iov, (char *)tf->rsi + i * sizeof(iov), sizeof(iov)))
+			return total ? total : -EFAULT;
+		long n = console_write_user(iov.base, iov.len);
+		if (n < 0)
+			return total ? total : n;
+		total += n;
+	}
+	return total;
+}
+
+long sys_read(struct trap_frame *tf)
+{
+	if (tf->rdi != 0)
+		return -EBADF;
+	return tty_read((char *)tf->rsi, tf->rdx);
+}
+
+long sys_close(struct trap_frame *tf)
+{
+	return tf->rdi <= 2 ? 0 : -EBADF;
+}
+
+/* The console is a serial line, not a terminal with a size. */
+long sys_ioctl(struct trap_frame *tf)
+{
+	return tf->rdi <= 2 ? -ENOTTY : -EBADF;
+}
+
+struct timespec64 { int64_t sec, nsec; };
+
+long sys_nanosleep(struct trap_frame *tf)
+{
+	struct timespec64 ts;
+	if (copy_from_user(&ts, (void *)tf->rdi, sizeof(ts)))
+		return -EFAULT;
+	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
+		return -EINVAL;
+	/* Round up, plus one tick: sleep at least as long as asked. */
+	uint64_t ticks = (uint64_t)ts.sec * HZ + ((uint64_t)ts.nsec + 999999) / 1000000 * HZ / 1000 + 1;
+	return sleep_until(timer_ticks() + ticks);
+}
+
+long sys_clock_gettime(struct trap_frame *tf)
+{
+	enum { CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1 };
+	if (tf->rdi != CLOCK_REALTIME && tf->rdi != CLOCK_MONOTONIC)
+		return -EINVAL;
+	uint64_t ns = timer_nanoseconds();
+	struct timespec64 ts = { (int64_t)(ns / 1000000000), (int64_t)(ns % 1000000000) };
+	if (tf->rdi == CLOCK_REALTIME)
+		ts.sec += timer_boot_epoch();
+	return copy_to_user((void *)tf->rsi, &ts, sizeof(ts));
+}
+
+/* No signals are delivered in Kestrel; accept the calls musl makes. */
+long sys_rt_sigaction(struct trap_frame *tf) { (void)tf; return 0; }
+long sys_rt_sigprocmask(struct trap_frame *tf)
+{
+	if (tf->rdx) {
+		uint64_t empty = 0;
+		return copy_to_user((void *)tf->rdx, &empty, sizeof(empty));
+	}
+	return 0;
+}
+long sys_set_robust_list(struct trap_frame *tf) { (void)tf; return 0; }

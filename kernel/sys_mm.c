@@ -1,0 +1,101 @@
+/*
+ * Memory system calls: brk, anonymous private mmap, munmap, mprotect.
+ * Pages are allocated when mapped (no demand paging), so a successful
+ * mmap has really taken the memory, and a failed one has taken none.
+ */
+#include "kernel.h"
+#include "errno.h"
+#include "mm.h"
+#include "process.h"
+#include "traps/traps.h"
+
+enum { PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4 };
+enum { MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000 };
+#define MAX_MAP_PAGES (64ul << 20 >> 12)	/* one mapping: at most 64 MiB */
+
+static uint64_t prot_to_pte(uint64_t prot)
+{
+	/* x86 pages are always readable when present; PROT_NONE maps nothing
+	 * accessible, which we express as a present-but-kernel-only page. */
+	if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+		return PTE_NX;
+	return (prot & PROT_WRITE ? PTE_W : 0) | (prot & PROT_EXEC ? 0 : PTE_NX) | PTE_U;
+}
+
+static bool range_ok(uint64_t va, uint64_t len)
+{
+	return va % PAGE_SIZE == 0 && len && va + len > va && va + len <= USER_TOP;
+}
+
+long sys_brk(struct trap_frame *tf)
+{
+	struct process *p = current()->proc;
+	uint64_t want = tf->rdi, old = ALIGN_UP(p->brk, PAGE_SIZE);
+	if (want < p->brk_start || want > p->brk_start + (1ul << 30))
+		return (long)p->brk;		/* Linux: an impossible brk returns the old one */
+	uint64_t new = ALIGN_UP(want, PAGE_SIZE);
+	if (new > old) {
+		if (!uvm_range_free(p->root, old, (new - old) / PAGE_SIZE) ||
+		    uvm_map_anon(p->root, old, (new - old) / PAGE_SIZE, PTE_U | PTE_W | PTE_NX))
+			return (long)p->brk;
+	} else if (new < old) {
+		uvm_unmap(p->root, new, (old - new) / PAGE_SIZE);
+	}
+	p->brk = want;
+	return (long)p->brk;
+}
+
+long sys_mmap(struct trap_frame *tf)
+{
+	struct process *p = current()->proc;
+	uint64_t addr = tf->rdi, len = ALIGN_UP(tf->rsi, PAGE_SIZE), prot = tf->rdx, flags = tf->r10;
+	if (!(flags & MAP_ANONYMOUS) || !(flags & MAP_PRIVATE))
+		return -ENODEV;		/* no files, no shared memory */
+	if (tf->rsi == 0 || len < tf->rsi)
+		return -EINVAL;
+	if (len / PAGE_SIZE > MAX_MAP_PAGES)
+		return -ENOMEM;
+	size_t n = len / PAGE_SIZE;
+
+	if (flags & MAP_FIXED) {
+		if (!range_ok(addr, len))
+			return -EINVAL;
+		uvm_unmap(p->root, addr, n);
+	} else {
+		/* Hand out addresses downward, skipping anything already mapped. */
+		addr = p->mmap_next - len;
+		while (!uvm_range_free(p->root, addr, n)) {
+			addr -= PAGE_SIZE;
+			if (addr < p->brk_start + (1ul << 30))
+				return -ENOMEM;
+		}
+		p->mmap_next = addr;
+	}
+	if (uvm_map_anon(p->root, addr, n, prot_to_pte(prot)))
+		return -ENOMEM;
+	return (long)addr;
+}
+
+long sys_munmap(struct trap_frame *tf)
+{
+	uint64_t addr = tf->rdi, len = ALIGN_UP(tf->rsi, PAGE_SIZE);
+	if (!range_ok(addr, len))
+		return -EINVAL;
+	uvm_unmap(current()->proc->root, addr, len / PAGE_SIZE);
+	return 0;
+}
+
+long sys_mprotect(struct trap_frame *tf)
+{
+	uint64_t addr = tf->rdi, len = ALIGN_UP(tf->rsi, PAGE_SIZE);
+	if (!range_ok(addr, len) || (tf->rdx & ~7ul))
+		return -EINVAL;
+	uint64_t pte = prot_to_pte(tf->rdx);
+	return uvm_protect(current()->proc->root, addr, len / PAGE_SIZE, pte);
+}
+
+long sys_madvise(struct trap_frame *tf)
+{
+	(void)tf;
+	return 0;	/* advice only: ignoring it is allowed */
+}

@@ -1,0 +1,188 @@
+/* System calls about tasks and processes. */
+#include "kernel.h"
+#include "errno.h"
+#include "mm.h"
+#include "process.h"
+#include "timer.h"
+#include "uaccess.h"
+#include "x86.h"
+#include "traps/traps.h"
+
+long sys_getpid(struct trap_frame *tf) { (void)tf; return current()->proc->pid; }
+long sys_gettid(struct trap_frame *tf) { (void)tf; return current()->tid; }
+
+long sys_sched_yield(struct trap_frame *tf)
+{
+	(void)tf;
+	yield();
+	return 0;
+}
+
+long sys_set_tid_address(struct trap_frame *tf)
+{
+	current()->clear_child_tid = tf->rdi;
+	return current()->tid;
+}
+
+long sys_arch_prctl(struct trap_frame *tf)
+{
+	enum { ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003 };
+	struct task *t = current();
+	if (tf->rdi == ARCH_SET_FS) {
+		if (tf->rsi >= USER_TOP)
+			return -EPERM;	/* WRMSR of a non-canonical base would #GP */
+		t->fs_base = tf->rsi;
+		wrmsr(MSR_FS_BASE, t->fs_base);
+		return 0;
+	}
+	if (tf->rdi == ARCH_GET_FS)
+		return copy_to_user((void *)tf->rsi, &t->fs_base, sizeof(t->fs_base));
+	return -EINVAL;
+}
+
+long sys_exit(struct trap_frame *tf)
+{
+	task_exit((int)tf->rdi);
+}
+
+long sys_exit_group(struct trap_frame *tf)
+{
+	process_kill(current()->proc, W_EXITCODE((int)tf->rdi));
+	task_exit((int)tf->rdi);
+}
+
+long sys_wait4(struct trap_frame *tf)
+{
+	int status = 0;
+	long pid = process_wait((int)tf->rdi, &status, (int)tf->rdx);
+	if (pid > 0 && tf->rsi && copy_to_user((void *)tf->rsi, &status, sizeof(status)))
+		return -EFAULT;
+	return pid;
+}
+
+/*
+ * clone: only threads (what musl's pthread_create asks for).  The new task
+ * shares the address space and starts as a copy of the caller's registers,
+ * returning 0 on its own stack; the caller gets the new tid.
+ */
+long sys_clone(struct trap_frame *tf)
+{
+	enum {
+		CLONE_VM = 0x100, CLONE_THREAD = 0x10000, CLONE_SETTLS = 0x80000,
+		CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000,
+	};
+	uint64_t flags = tf->rdi, stack = tf->rsi, ptid = tf->rdx, ctid = tf->r10, tls = tf->r8;
+	struct task *me = current();
+	if (!(flags & CLONE_VM) || !(flags & CLONE_THREAD))
+		return -ENOSYS;		/* no fork: use kestrel_spawn */
+	if (stack >= USER_TOP || ((flags & CLONE_SETTLS) && tls >= USER_TOP))
+		return -EINVAL;
+
+	struct task *t = task_alloc(me->name, me->proc);
+	if (!t)
+		return -ENOMEM;
+	if ((flags & CLONE_PARENT_SETTID) && copy_to_user((void *)ptid, &t->tid, sizeof(int))) {
+		task_free(t);
+		return -EFAULT;
+	}
+	fpu_clone(t, me);
+	t->fs_base = (flags & CLONE_SETTLS) ? tls : me->fs_base;
+	t->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
+	me->proc->nthreads++;
+
+	struct trap_frame regs = *tf;
+	regs.rax = 0;
+	if (stack)
+		regs.rsp = stack;
+	task_start_user(t, &regs);
+	return t->tid;
+}
+
+long sys_futex(struct trap_frame *tf)
+{
+	enum { FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_PRIVATE = 128 };
+	uint64_t uaddr = tf->rdi, timeout = 0;
+	int op = (int)tf->rsi & ~FUTEX_PRIVATE;
+	if (uaddr % 4)
+		return -EINVAL;
+	if (op == FUTEX_WAKE)
+		return futex_wake_addr(current()->proc, uaddr, (int)tf->rdx);
+	if (op != FUTEX_WAIT)
+		return -ENOSYS;
+	if (tf->r10) {
+		int64_t ts[2];
+		if (copy_from_user(ts, (void *)tf->r10, sizeof(ts)))
+			return -EFAULT;
+		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+			return -EINVAL;
+		timeout = (uint64_t)ts[0] * HZ + (uint64_t)ts[1] / (1000000000 / HZ) + 1;
+	}
+	return futex_wait(current()->proc, uaddr, (uint32_t)tf->rdx, timeout);
+}
+
+/* Kestrel's own: spawn a program by name with argv and envp. */
+#define MAX_SPAWN_ARGS 32
+#define ARG_SPACE 2048
+
+static long copy_strv(char *const *uv, char **kv, char **space, char *end)
+{
+	int n = 0;
+	for (;; n++) {
+		char *up;
+		if (n == MAX_SPAWN_ARGS)
+			return -E2BIG;
+		if (copy_from_user(&up, uv + n, sizeof(up)))
+			return -EFAULT;
+		kv[n] = NULL;
+		if (!up)
+			return 0;
+		long len = strncpy_from_user(*space, up, end - *space);
+		if (len < 0)
+			return len;
+		kv[n] = *space;
+		*space += len + 1;
+	}
+}
+
+long sys_spawn(struct trap_frame *tf)
+{
+	char name[32];
+	long err = strncpy_from_user(name, (const char *)tf->rdi, sizeof(name));
+	if (err < 0)
+		return err == -E2BIG ? -ENOENT : err;
+	char *buf = kmalloc(ARG_SPACE + 2 * (MAX_SPAWN_ARGS + 1) * sizeof(char *));
+	if (!buf)
+		return -ENOMEM;
+	char **argv = (char **)(buf + ARG_SPACE), **envp = argv + MAX_SPAWN_ARGS + 1;
+	char *space = buf;
+	argv[0] = envp[0] = NULL;
+	err = tf->rsi ? copy_strv((char *const *)tf->rsi, argv, &space, buf + ARG_SPACE) : 0;
+	if (!err && tf->rdx)
+		err = copy_strv((char *const *)tf->rdx, envp, &space, buf + ARG_SPACE);
+	if (!err)
+		err = process_spawn(name, argv, envp);
+	kfree(buf);
+	return err;
+}
+
+long sys_progs(struct trap_frame *tf)
+{
+	char *ubuf = (char *)tf->rdi;
+	size_t len = tf->rsi, used = 0;
+	const struct program *p;
+	for (int i = 0; (p = program_at(i)); i++) {
+		size_t n = strlen(p->name) + 1;
+		if (used + n > len)
+			return -ERANGE;
+		if (copy_to_user(ubuf + used, p->name, n))
+			return -EFAULT;
+		used += n;
+	}
+	return (long)used;
+}
+
+long sys_free_pages(struct trap_frame *tf)
+{
+	(void)tf;
+	return (long)pmm_free_count();
+}

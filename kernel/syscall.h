@@ -1,0 +1,48 @@
+/* System calls: Linux x86-64 numbers, plus Kestrel's own (user/kestrel.h). */
+#pragma once
+#include <stdint.h>
+
+#define SYS_read		0
+#define SYS_write		1
+#define SYS_close		3
+#define SYS_mmap		9
+#define SYS_mprotect		10
+#define SYS_munmap		11
+#define SYS_brk			12
+#define SYS_rt_sigaction	13
+#define SYS_rt_sigprocmask	14
+#define SYS_ioctl		16
+#define SYS_writev		20
+#define SYS_sched_yield		24
+#define SYS_madvise		28
+#define SYS_nanosleep		35
+#define SYS_getpid		39
+#define SYS_clone		56
+#define SYS_exit		60
+#define SYS_wait4		61
+#define SYS_arch_prctl		158
+#define SYS_gettid		186
+#define SYS_futex		202
+#define SYS_set_tid_address	218
+#define SYS_clock_gettime	228
+#define SYS_exit_group		231
+#define SYS_set_robust_list	273
+#define SYS_pkey_mprotect	329
+#define SYS_pkey_alloc		330
+#define SYS_pkey_free		331
+#define NR_LINUX_SYSCALLS	335
+
+/* Kestrel-only calls: bit 29 set, a range Linux's table never uses. */
+#define KSYS_BASE		0x20000000
+#define KSYS_spawn		(KSYS_BASE + 0)
+#define KSYS_progs		(KSYS_BASE + 1)
+#define KSYS_free_pages		(KSYS_BASE + 2)
+#define NR_KESTREL_SYSCALLS	3
+
+/*
+ * A handler reads its arguments straight from the saved user registers, in
+ * the order the Linux ABI passes them: rdi, rsi, rdx, r10, r8, r9.  (r10,
+ * not rcx: SYSCALL overwrites rcx with the return address.)
+ */
+struct trap_frame;
+typedef long (*syscall_fn)(struct trap_frame *tf);

@@ -1,0 +1,100 @@
+/*
+ * Tasks (threads of execution) and processes (address spaces with a pid).
+ * A kernel thread is a task with no process; a user process has one or
+ * more tasks sharing its address space.  kernel/task.c creates and ends
+ * them, kernel/sched.c decides which runs, kernel/switch.asm switches.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "fpu/fpu.h"
+
+struct trap_frame;
+
+/* Per-task work flags, checked on every return to user mode (kernel/entry.c). */
+#define TIF_NEED_RESCHED	(1u << 0)	/* the time slice is over */
+#define TIF_NEED_FPU_LOAD	(1u << 1)	/* the registers do not hold this task's state */
+#define TIF_KILLED		(1u << 2)	/* exit instead of returning to user mode */
+
+enum task_state { TASK_RUNNABLE, TASK_SLEEPING, TASK_DEAD };
+
+struct process;
+
+struct task {
+	/* kernel/switch.asm knows these two offsets. */
+	uint64_t saved_rsp;		/* kernel stack pointer while switched out */
+	uint64_t cr3;			/* page-table root to run with */
+
+	int tid;
+	char name[16];
+	enum task_state state;
+	volatile uint32_t flags;	/* TIF_* */
+	uint64_t kstack_top;
+	struct process *proc;		/* NULL for kernel threads */
+
+	struct task *next_run;		/* run queue */
+	struct task *next_all;		/* every task, for wakeups and listings */
+	const void *wait_chan;		/* what a sleeping task waits for */
+	uint64_t wake_tick;		/* 0, or when a timed sleep ends */
+	int slice;			/* ticks left in the time slice */
+
+	uint64_t fs_base;		/* user TLS pointer (arch_prctl) */
+	uint64_t clear_child_tid;	/* user address zeroed and woken at exit */
+	bool is_main_thread;
+
+	struct fpu fpu;			/* extended state: fpu/ */
+};
+
+/* Processes: an address space, a pid, a parent to report to. */
+struct process {
+	int pid;
+	char name[16];
+	uint64_t root;			/* physical address of the PML4 */
+	struct process *parent;
+	struct process *next_child, *children;
+	int nthreads;			/* tasks still running in it */
+	bool exiting;			/* exit_group or a fatal fault: threads stop */
+	bool zombie;			/* all threads gone, waiting for wait4 */
+	int wait_status;		/* Linux's encoding: (code << 8) or signal */
+	uint64_t brk_start, brk;	/* the heap grows from brk_start to brk */
+	uint64_t mmap_next;		/* mmap hands out addresses downward from here */
+};
+
+/* The one CPU's state.  The SYSCALL entry reaches it through GS. */
+struct cpu {
+	uint64_t kernel_rsp;		/* %gs:0: top of the current kernel stack */
+	uint64_t user_rsp;		/* %gs:8: the user RSP during SYSCALL entry */
+	struct task *current;
+	struct task *idle;
+	int preempt_count;		/* > 0: schedule() must not be called */
+};
+extern struct cpu cpu0;
+
+static inline struct task *current(void) { return cpu0.current; }
+
+/* kernel/task.c */
+void task_init(void);
+struct task *kthread_create(const char *name, void (*fn)(void *), void *arg);
+struct task *task_alloc(const char *name, struct process *proc);
+void task_start_user(struct task *t, const struct trap_frame *regs);
+__attribute__((noreturn)) void task_exit(int code);
+void task_free(struct task *t);
+struct task *task_list(void);
+struct trap_frame *task_user_frame(struct task *t);	/* at the top of its kernel stack */
+
+/* kernel/sched.c */
+void sched_init(void);
+void sched_add(struct task *t);
+void schedule(void);
+void yield(void);
+void sleep_on(const void *chan);		/* call with interrupts off */
+int sleep_until(uint64_t tick);			/* 0, or -EINTR if killed */
+void wakeup(const void *chan);
+int wakeup_n(const void *chan, int n);
+void sched_tick(void);
+void preempt_disable(void);
+void preempt_enable(void);
+
+/* kernel/switch.asm */
+struct task *switch_to(struct task *prev, struct task *next);
+void task_first_entry(void);

@@ -1,0 +1,78 @@
+/*
+ * Console input: the serial port's receive interrupt (IRQ 4) feeds a line
+ * editor.  Characters are echoed, backspace erases, and a read() returns
+ * once a whole line (or ^D) is there, as a terminal in canonical mode does.
+ */
+#include "kernel.h"
+#include "errno.h"
+#include "task.h"
+#include "tty.h"
+#include "uaccess.h"
+#include "x86.h"
+#include "traps/traps.h"
+
+#define COM1 0x3f8
+#define BUF 256
+
+static char buf[BUF];
+static size_t r, w, e;		/* read, written (complete lines), edit positions */
+
+static void tty_irq(struct trap_frame *tf)
+{
+	(void)tf;
+	while (inb(COM1 + 5) & 1) {
+		char c = (char)inb(COM1);
+		if (c == '\r')
+			c = '\n';
+		if (c == 0x7f || c == '\b') {
+			if (e != w) {
+				e--;
+				console_write("\b \b", 3);
+			}
+			continue;
+		}
+		if (e - r >= BUF - 1)
+			continue;	/* full: drop */
+		if (c != 4)		/* ^D: end of input, not echoed */
+			console_write(&c, 1);
+		buf[e++ % BUF] = c;
+		if (c == '\n' || c == 4) {
+			w = e;
+			wakeup(&w);
+		}
+	}
+}
+
+void tty_init(void)
+{
+	outb(COM1 + 1, 0x01);	/* interrupt when a byte arrives */
+	outb(COM1 + 4, 0x0b);	/* OUT2: lets the UART's interrupt reach the PIC */
+	irq_register(4, tty_irq);
+}
+
+long tty_read(char *ubuf, size_t n)
+{
+	size_t got = 0;
+	cli();
+	while (r == w) {
+		if (current()->flags & TIF_KILLED) {
+			sti();
+			return -EINTR;
+		}
+		sleep_on(&w);
+	}
+	while (got < n && r != w) {
+		char c = buf[r++ % BUF];
+		if (c == 4)
+			break;		/* ^D: return what we have (0 = end of file) */
+		sti();
+		if (copy_to_user(ubuf + got, &c, 1))
+			return got ? (long)got : -EFAULT;
+		cli();
+		got++;
+		if (c == '\n')
+			break;
+	}
+	sti();
+	return (long)got;
+}

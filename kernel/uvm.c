@@ -1,0 +1,104 @@
+/*
+ * User address spaces.  Each process has its own PML4 whose upper half is
+ * a copy of the kernel's (the same PDPTs, so kernel mappings are shared),
+ * and whose lower half maps only that process's pages.  Memory is mapped
+ * eagerly: every page a program can touch is allocated when mapped.
+ */
+#include "kernel.h"
+#include "errno.h"
+#include "mm.h"
+#include "process.h"
+#include "x86.h"
+
+uint64_t uvm_create(void)
+{
+	uint64_t root = pmm_alloc_zeroed();
+	if (!root)
+		return 0;
+	uint64_t *dst = phys_to_virt(root), *src = phys_to_virt(vm_kernel_root());
+	for (int i = 256; i < 512; i++)
+		dst[i] = src[i];
+	return root;
+}
+
+/* Free the tables and pages below `table` at the given level (3 = PML4). */
+static void free_level(uint64_t *table, int level, int limit)
+{
+	for (int i = 0; i < limit; i++) {
+		uint64_t e = table[i];
+		if (!(e & PTE_P))
+			continue;
+		if (level > 0)
+			free_level(phys_to_virt(e & PTE_ADDR), level - 1, 512);
+		pmm_free(e & PTE_ADDR);
+	}
+}
+
+void uvm_destroy(uint64_t root)
+{
+	if ((read_cr3() & PTE_ADDR) == root)
+		panic("uvm_destroy: address space %lx is in use", root);
+	free_level(phys_to_virt(root), 3, 256);
+	pmm_free(root);
+}
+
+void uvm_unmap(uint64_t root, uint64_t va, size_t npages)
+{
+	for (size_t i = 0; i < npages; i++) {
+		uint64_t pa = vm_unmap(root, va + i * PAGE_SIZE);
+		if (pa)
+			pmm_free(pa);
+	}
+}
+
+int uvm_map_anon(uint64_t root, uint64_t va, size_t npages, uint64_t flags)
+{
+	for (size_t i = 0; i < npages; i++) {
+		uint64_t pa = pmm_alloc_zeroed();
+		if (!pa || vm_map(root, va + i * PAGE_SIZE, pa, flags)) {
+			if (pa)
+				pmm_free(pa);
+			uvm_unmap(root, va, i);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int uvm_protect(uint64_t root, uint64_t va, size_t npages, uint64_t flags)
+{
+	for (size_t i = 0; i < npages; i++) {
+		uint64_t *pte = vm_walk(root, va + i * PAGE_SIZE, false);
+		if (!pte || !(*pte & PTE_P))
+			return -ENOMEM;	/* Linux: part of the range is not mapped */
+	}
+	for (size_t i = 0; i < npages; i++)
+		vm_map(root, va + i * PAGE_SIZE, *vm_walk(root, va + i * PAGE_SIZE, false) & PTE_ADDR,
+		       flags);
+	return 0;
+}
+
+bool uvm_range_free(uint64_t root, uint64_t va, size_t npages)
+{
+	for (size_t i = 0; i < npages; i++) {
+		uint64_t *pte = vm_walk(root, va + i * PAGE_SIZE, false);
+		if (pte && (*pte & PTE_P))
+			return false;
+	}
+	return true;
+}
+
+/* Copy into another address space through the direct map (no CR3 switch). */
+int uvm_copy_out(uint64_t root, uint64_t va, const void *src, size_t n)
+{
+	const uint8_t *s = src;
+	while (n) {
+		uint64_t *pte = vm_walk(root, va, false);
+		if (!pte || !(*pte & PTE_P))
+			return -EFAULT;
+		size_t chunk = MIN(n, PAGE_SIZE - va % PAGE_SIZE);
+		memcpy((uint8_t *)phys_to_virt(*pte & PTE_ADDR) + va % PAGE_SIZE, s, chunk);
+		s += chunk, va += chunk, n -= chunk;
+	}
+	return 0;
+}

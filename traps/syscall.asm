@@ -1,0 +1,103 @@
+; The SYSCALL entry point (IA32_LSTAR).  SYSCALL (SDM vol. 2B) leaves the
+; user RIP in RCX and RFLAGS in R11, clears the RFLAGS bits in IA32_FMASK
+; (IF among them, so no interrupt arrives before we have a stack), and
+; does not switch stacks: RSP is still the user's.  So: SWAPGS to reach
+; the per-CPU area, stash the user RSP, load the kernel stack, and build
+; the same struct trap_frame an interrupt builds, so the rest of the kernel
+; sees one layout.
+
+%define CPU_KERNEL_RSP  0
+%define CPU_USER_RSP    8
+%define USER_DS         (0x20 | 3)
+%define USER_CS         (0x28 | 3)
+%define SYSCALL_VECTOR  0x80            ; marks the frame as a system call
+
+extern syscall_dispatch
+extern exit_to_user_mode
+global syscall_entry
+
+section .text
+syscall_entry:
+    swapgs
+    mov [gs:CPU_USER_RSP], rsp
+    mov rsp, [gs:CPU_KERNEL_RSP]
+    push USER_DS                        ; ss
+    push qword [gs:CPU_USER_RSP]        ; rsp
+    push r11                            ; rflags
+    push USER_CS                        ; cs
+    push rcx                            ; rip
+    push 0                              ; error code
+    push SYSCALL_VECTOR                 ; vector
+    push rax
+    push rbx
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push rbp
+    push r8
+    push r9
+    push r10
+    push r11
+    push r12
+    push r13
+    push r14
+    push r15
+    xor ebp, ebp                        ; backtraces stop here
+    mov rdi, rsp
+    call syscall_dispatch               ; result goes into frame->rax
+    mov rdi, rsp
+    call exit_to_user_mode              ; returns with interrupts off
+
+    ; SYSRET reloads RIP from RCX and RFLAGS from R11.  If the kernel changed
+    ; the frame so that they disagree (a new thread, a signal-like redirect),
+    ; or RIP is not canonical (SYSRET would #GP in ring 0 on Intel CPUs: the
+    ; 2012 "SYSRET vulnerability"), leave through IRETQ instead.
+    mov rcx, [rsp + 17 * 8]             ; frame->rip
+    mov r11, [rsp + 19 * 8]             ; frame->rflags
+    cmp rcx, [rsp + 12 * 8]             ; frame->rcx
+    jne .iret
+    cmp r11, [rsp + 4 * 8]              ; frame->r11
+    jne .iret
+    mov rax, 0x00007ffffffff000
+    cmp rcx, rax
+    jae .iret
+
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rbp
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rbx
+    pop rax
+    mov rsp, [rsp + 5 * 8]              ; frame->rsp (past vector, error, rip, cs, rflags)
+    swapgs
+    o64 sysret
+
+.iret:
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rbp
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rbx
+    pop rax
+    add rsp, 16
+    swapgs
+    iretq
