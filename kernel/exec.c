@@ -117,7 +117,6 @@ long exec_load(struct process *p, const struct program *prog, char *const argv[]
 		if (load_segment(p->root, prog, &img.seg[i]))
 			return -ENOMEM;
 	p->brk_start = p->brk = ALIGN_UP(img.end, PAGE_SIZE);
-	p->mmap_next = USER_MMAP_TOP;
 	if (uvm_map_anon(p->root, USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE,
 			 USER_STACK_PAGES, PTE_U | PTE_W | PTE_NX))
 		return -ENOMEM;

@@ -57,3 +57,24 @@ int futex_wake_addr(struct process *p, uint64_t uaddr, int n)
 		return -EFAULT;
 	return wakeup_n(chan, n);
 }
+
+/* Wake nwake waiters of uaddr and move up to nmove others to wait on uaddr2
+ * (what pthread_cond_broadcast uses, to avoid a thundering herd). */
+long futex_requeue(struct process *p, uint64_t uaddr, int nwake, int nmove, uint64_t uaddr2,
+		   const uint32_t *expect)
+{
+	const void *from = futex_chan(p, uaddr), *to = futex_chan(p, uaddr2);
+	uint32_t now;
+	if (!from || !to)
+		return -EFAULT;
+	uint64_t f = read_rflags();
+	cli();
+	long ret;
+	if (expect && (copy_from_user(&now, (void *)uaddr, sizeof(now)) || now != *expect))
+		ret = expect && now != *expect ? -EAGAIN : -EFAULT;
+	else
+		ret = requeue(from, nwake, to, nmove);
+	if (f & (1 << 9))
+		sti();
+	return ret;
+}

@@ -19,7 +19,7 @@ void uvm_destroy(uint64_t root);			/* frees every user page and table */
 int uvm_map_anon(uint64_t root, uint64_t va, size_t npages, uint64_t flags);
 void uvm_unmap(uint64_t root, uint64_t va, size_t npages);
 int uvm_protect(uint64_t root, uint64_t va, size_t npages, uint64_t flags);
-bool uvm_range_free(uint64_t root, uint64_t va, size_t npages);
+uint64_t uvm_first_mapped(uint64_t root, uint64_t va, size_t npages);
 int uvm_copy_out(uint64_t root, uint64_t va, const void *src, size_t n);
 
 /* kernel/exec.c: load a program into a fresh process. */
@@ -39,3 +39,5 @@ __attribute__((noreturn)) void process_fault(struct trap_frame *tf, int signal, 
 /* kernel/futex.c */
 long futex_wait(struct process *p, uint64_t uaddr, uint32_t val, uint64_t timeout_ticks);
 int futex_wake_addr(struct process *p, uint64_t uaddr, int n);
+long futex_requeue(struct process *p, uint64_t uaddr, int nwake, int nmove, uint64_t uaddr2,
+		   const uint32_t *expect);

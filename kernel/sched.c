@@ -131,6 +131,22 @@ static int wake_matching(const void *chan, int n, bool timers)
 	return woken;
 }
 
+/* Wake up to nwake tasks sleeping on from, and move up to nmove more to
+ * sleep on to instead.  Returns how many were woken or moved. */
+int requeue(const void *from, int nwake, const void *to, int nmove)
+{
+	int woken = wakeup_n(from, nwake), moved = 0;
+	uint64_t f = irq_save();
+	for (struct task *t = task_list(); t && moved < nmove; t = t->next_all) {
+		if (t->state == TASK_SLEEPING && t->wait_chan == from) {
+			t->wait_chan = to;
+			moved++;
+		}
+	}
+	irq_restore(f);
+	return woken + moved;
+}
+
 void wakeup(const void *chan) { wake_matching(chan, 1 << 30, false); }
 int wakeup_n(const void *chan, int n) { return wake_matching(chan, n, false); }
 

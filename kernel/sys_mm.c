@@ -35,7 +35,7 @@ long sys_brk(struct trap_frame *tf)
 		return (long)p->brk;		/* Linux: an impossible brk returns the old one */
 	uint64_t new = ALIGN_UP(want, PAGE_SIZE);
 	if (new > old) {
-		if (!uvm_range_free(p->root, old, (new - old) / PAGE_SIZE) ||
+		if (uvm_first_mapped(p->root, old, (new - old) / PAGE_SIZE) ||
 		    uvm_map_anon(p->root, old, (new - old) / PAGE_SIZE, PTE_U | PTE_W | PTE_NX))
 			return (long)p->brk;
 	} else if (new < old) {
@@ -49,10 +49,13 @@ long sys_mmap(struct trap_frame *tf)
 {
 	struct process *p = current()->proc;
 	uint64_t addr = tf->rdi, len = ALIGN_UP(tf->rsi, PAGE_SIZE), prot = tf->rdx, flags = tf->r10;
-	if (!(flags & MAP_ANONYMOUS) || !(flags & MAP_PRIVATE))
-		return -ENODEV;		/* no files, no shared memory */
-	if (tf->rsi == 0 || len < tf->rsi)
+	enum { MAP_SHARED = 0x01 };
+	if (tf->rsi == 0 || len < tf->rsi || !(flags & (MAP_PRIVATE | MAP_SHARED)))
 		return -EINVAL;
+	if (!(flags & MAP_ANONYMOUS))
+		return -EBADF;		/* Kestrel has no files to map */
+	if (flags & MAP_SHARED)
+		return -ENODEV;		/* nor shared memory */
 	if (len / PAGE_SIZE > MAX_MAP_PAGES)
 		return -ENOMEM;
 	size_t n = len / PAGE_SIZE;
@@ -62,14 +65,12 @@ long sys_mmap(struct trap_frame *tf)
 			return -EINVAL;
 		uvm_unmap(p->root, addr, n);
 	} else {
-		/* Hand out addresses downward, skipping anything already mapped. */
-		addr = p->mmap_next - len;
-		while (!uvm_range_free(p->root, addr, n)) {
-			addr -= PAGE_SIZE;
-			if (addr < p->brk_start + (1ul << 30))
+		/* The highest free range below USER_MMAP_TOP: first fit, top down,
+		 * so freed ranges (and their page tables) are used again. */
+		addr = USER_MMAP_TOP - len;
+		for (uint64_t hit; (hit = uvm_first_mapped(p->root, addr, n)); addr = hit - len)
+			if (hit - len < p->brk_start + (1ul << 30))
 				return -ENOMEM;
-		}
-		p->mmap_next = addr;
 	}
 	if (uvm_map_anon(p->root, addr, n, prot_to_pte(prot)))
 		return -ENOMEM;

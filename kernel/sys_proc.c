@@ -100,13 +100,19 @@ long sys_clone(struct trap_frame *tf)
 
 long sys_futex(struct trap_frame *tf)
 {
-	enum { FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_PRIVATE = 128 };
+	enum { FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4,
+	       FUTEX_PRIVATE = 128 };
 	uint64_t uaddr = tf->rdi, timeout = 0;
 	int op = (int)tf->rsi & ~FUTEX_PRIVATE;
 	if (uaddr % 4)
 		return -EINVAL;
 	if (op == FUTEX_WAKE)
 		return futex_wake_addr(current()->proc, uaddr, (int)tf->rdx);
+	if (op == FUTEX_REQUEUE || op == FUTEX_CMP_REQUEUE) {
+		uint32_t expect = (uint32_t)tf->r9;
+		return futex_requeue(current()->proc, uaddr, (int)tf->rdx, (int)tf->r10, tf->r8,
+				     op == FUTEX_CMP_REQUEUE ? &expect : NULL);
+	}
 	if (op != FUTEX_WAIT)
 		return -ENOSYS;
 	if (tf->r10) {

@@ -40,6 +40,8 @@ struct task {
 
 	uint64_t fs_base;		/* user TLS pointer (arch_prctl) */
 	uint64_t clear_child_tid;	/* user address zeroed and woken at exit */
+	uint64_t sigmask;		/* blocked signals (kept, though none are delivered) */
+	uint64_t robust_list;		/* set_robust_list's head (kept for the caller) */
 	bool is_main_thread;
 
 	struct fpu fpu;			/* extended state: fpu/ */
@@ -57,7 +59,7 @@ struct process {
 	bool zombie;			/* all threads gone, waiting for wait4 */
 	int wait_status;		/* Linux's encoding: (code << 8) or signal */
 	uint64_t brk_start, brk;	/* the heap grows from brk_start to brk */
-	uint64_t mmap_next;		/* mmap hands out addresses downward from here */
+	struct sigaction_k { uint64_t handler, flags, restorer, mask; } sigactions[64];
 };
 
 /* The one CPU's state.  The SYSCALL entry reaches it through GS. */
@@ -91,6 +93,7 @@ void sleep_on(const void *chan);		/* call with interrupts off */
 int sleep_until(uint64_t tick);			/* 0, or -EINTR if killed */
 void wakeup(const void *chan);
 int wakeup_n(const void *chan, int n);
+int requeue(const void *from, int nwake, const void *to, int nmove);
 void sched_tick(void);
 void preempt_disable(void);
 void preempt_enable(void);

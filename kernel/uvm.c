@@ -78,14 +78,15 @@ int uvm_protect(uint64_t root, uint64_t va, size_t npages, uint64_t flags)
 	return 0;
 }
 
-bool uvm_range_free(uint64_t root, uint64_t va, size_t npages)
+/* The lowest mapped page in the range, or 0 if none is. */
+uint64_t uvm_first_mapped(uint64_t root, uint64_t va, size_t npages)
 {
 	for (size_t i = 0; i < npages; i++) {
 		uint64_t *pte = vm_walk(root, va + i * PAGE_SIZE, false);
 		if (pte && (*pte & PTE_P))
-			return false;
+			return va + i * PAGE_SIZE;
 	}
-	return true;
+	return 0;
 }
 
 /* Copy into another address space through the direct map (no CR3 switch). */
