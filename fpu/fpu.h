@@ -42,11 +42,13 @@ struct fpu_config {
 	bool compacted;			/* buffer format: XSAVEC/XSAVES */
 	uint64_t xfeatures;		/* everything in a task's buffer: XCR0 | IA32_XSS */
 	uint64_t xcr0, xss;
+	uint64_t xfeatures_sw;		/* features kept by software (an emulated PASID) */
 	uint32_t size;			/* bytes per task buffer, exactly */
 	uint32_t offset[64], sizes[64];	/* where each feature lives in that format */
 	uint32_t std_offset[64];	/* standard-format offsets (for ptrace-style copies) */
 	uint32_t std_size;		/* standard-format size of the user features */
 	bool pasid_emulated;		/* PASID kept in software, not IA32_XSS */
+	uint32_t pasid_sw_offset;	/* emulated: where its present word and value sit */
 };
 extern struct fpu_config fpu_cfg;
 extern const void *fpu_init_state;	/* what a new task starts from */
@@ -67,6 +69,19 @@ void kernel_fpu_begin(void);
 void kernel_fpu_end(void);
 bool fpregs_valid_for(const struct task *t);	/* are t's registers live on this CPU? */
 void fpu_invalidate(struct task *t);		/* forget that t's registers may be live */
+
+/* fpu/update.c: change one component of any task's state. */
+void *xstate_begin_update(struct task *t, int xfeature);
+void xstate_finish_update(struct task *t, int xfeature);
+
+/* fpu/pasid.c: the PASID component, in hardware or emulated. */
+void pasid_save_regs(void *buf);
+void pasid_restore_regs(const void *buf);
+void pasid_save_live(struct task *t);
+void pasid_restore_live(struct task *t);
+bool pasid_present(struct task *t);
+void pasid_mark_present(struct task *t);
+uint64_t pasid_current_value(void);
 
 struct fpu_totals { uint64_t saves, restores, restores_skipped; };
 extern struct fpu_totals fpu_totals;

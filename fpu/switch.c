@@ -61,6 +61,7 @@ int fpu_task_init(struct task *t)
 static void save_current(struct task *t)
 {
 	xsave_to(t->fpu.state, ~0ull);
+	pasid_save_regs(t->fpu.state);
 	t->fpu.saves++;
 	fpu_totals.saves++;
 	t->fpu.last_cpu = THIS_CPU;
@@ -140,6 +141,7 @@ void fpu_restore_for_user(struct task *t)
 			t->flags |= TIF_KILLED;
 			return;
 		}
+		pasid_restore_regs(t->fpu.state);
 		t->fpu.restores++;
 		fpu_totals.restores++;
 		t->fpu.last_cpu = THIS_CPU;
@@ -163,6 +165,7 @@ void kernel_fpu_begin(void)
 	}
 	fpu_owner = NULL;
 	xrstor_from(fpu_init_state, ~0ull);	/* a clean MXCSR and FCW for the kernel */
+	pasid_restore_regs(NULL);
 }
 
 void kernel_fpu_end(void)

@@ -191,6 +191,17 @@ void fpu_init(void)
 	}
 	fpu_cfg.pasid_emulated = !(fpu_cfg.xss & BIT(XFEATURE_PASID));
 	print_layout();
+	if (fpu_cfg.pasid_emulated) {
+		/* The software PASID component goes after the hardware part,
+		 * where no XSAVE instruction writes (fpu/pasid.c). */
+		fpu_cfg.pasid_sw_offset = ALIGN_UP(fpu_cfg.size, 16);
+		fpu_cfg.offset[XFEATURE_PASID] = fpu_cfg.pasid_sw_offset + 8;
+		fpu_cfg.sizes[XFEATURE_PASID] = 8;
+		fpu_cfg.size = fpu_cfg.pasid_sw_offset + 16;
+		fpu_cfg.xfeatures_sw = BIT(XFEATURE_PASID);
+		kprintf("x86/fpu: PASID state emulated in software, %u bytes at offset %u\n",
+			16, fpu_cfg.pasid_sw_offset);
+	}
 	kprintf("x86/fpu: using %s; each task's buffer is %u bytes%s\n",
 		strategy_names[fpu_cfg.strategy], fpu_cfg.size,
 		cmdline_has("amx") && (fpu_cfg.xcr0 & AMX_ALL) ? " (AMX tile data enabled: +8 KiB each)" : "");

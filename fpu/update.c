@@ -1,0 +1,130 @@
+/*
+ * Changing one component of a task's extended state: the one way anything
+ * outside fpu/switch.c touches a task's buffer.
+ *
+ *	uint32_t *pkru = xstate_begin_update(t, XFEATURE_PKRU);
+ *	*pkru = new_value;
+ *	xstate_finish_update(t, XFEATURE_PKRU);
+ *
+ * begin hides where the state lives.  If t's registers are live (t is
+ * current and TIF_NEED_FPU_LOAD is clear) the one component is first
+ * brought into the buffer; if XSTATE_BV says the component is in its init
+ * state, the init value is written into the buffer, so the caller never
+ * reads garbage (XSAVE leaves an init component's bytes untouched).
+ *
+ * finish marks the component present, then makes sure the task will run
+ * with the new value:
+ *   - registers live (t is current, TIF_NEED_FPU_LOAD clear): restore
+ *     that one component now (WRPKRU, the PASID register, or XRSTOR with a
+ *     one-bit RFBM).  The other components stay live in the registers;
+ *     setting the flag instead would throw away their unsaved changes.
+ *   - otherwise: the buffer is what the task will be restored from; just
+ *     forget that its registers might still be valid (fpu_invalidate),
+ *     or a task that still looks like the owner on this CPU would skip
+ *     the XRSTOR on its way out and silently lose the edit.
+ * docs/extended-state.md compares this with what Linux finally merged.
+ */
+#include "kernel/kernel.h"
+#include "kernel/mm.h"
+#include "kernel/task.h"
+#include "fpu.h"
+#include "xsave.h"
+
+static void *scratch;	/* one component, XSAVEC/XSAVES'd alone */
+
+static uint32_t rdpkru(void)
+{
+	uint32_t pkru, edx;
+	asm volatile("rdpkru" : "=a"(pkru), "=d"(edx) : "c"(0));
+	return pkru;
+}
+
+static bool in_buffer_bv(struct task *t, int f)
+{
+	return fpu_cfg.strategy == FPU_FXSAVE || (*xstate_bv(t->fpu.state) >> f & 1);
+}
+
+static void set_bv(struct task *t, int f, bool present)
+{
+	if (fpu_cfg.strategy == FPU_FXSAVE)
+		return;		/* the legacy image has no XSTATE_BV: always present */
+	if (present)
+		*xstate_bv(t->fpu.state) |= 1ull << f;
+	else
+		*xstate_bv(t->fpu.state) &= ~(1ull << f);
+}
+
+static void *component(void *buf, int f)
+{
+	return (char *)buf + fpu_cfg.offset[f];
+}
+
+/* Copy component f from the live registers into t's buffer. */
+static void save_one(struct task *t, int f)
+{
+	if (f == XFEATURE_PKRU) {
+		/* "Easy" state: read the register itself. */
+		*(uint32_t *)component(t->fpu.state, f) = rdpkru();
+		set_bv(t, f, true);
+	} else if (f == XFEATURE_PASID) {
+		pasid_save_live(t);
+	} else if (!fpu_cfg.compacted) {
+		/* Standard format: XSAVE with a one-bit RFBM writes just that
+		 * component and its XSTATE_BV bit, in place (SDM 13.7). */
+		xsave_to(t->fpu.state, 1ull << f);
+	} else {
+		/* Compacted: XSAVEC/XSAVES rewrite the whole header and lay out
+		 * only the requested components, so a one-bit save into t's own
+		 * buffer would move the component and clear every other
+		 * XSTATE_BV bit.  Save it alone, then copy it into place. */
+		if (!scratch)
+			scratch = kmalloc(fpu_cfg.size);
+		xsave_to(scratch, 1ull << f);
+		bool inuse = *xstate_bv(scratch) >> f & 1;
+		uint32_t off = f < FIRST_EXTENDED_XFEATURE ? fpu_cfg.offset[f] : XSAVE_EXT_OFFSET;
+		if (inuse)
+			memcpy(component(t->fpu.state, f), (char *)scratch + off, fpu_cfg.sizes[f]);
+		set_bv(t, f, inuse);
+	}
+}
+
+void *xstate_begin_update(struct task *t, int f)
+{
+	if (!t->fpu.state || !((fpu_cfg.xfeatures | fpu_cfg.xfeatures_sw) >> f & 1))
+		return NULL;	/* a kernel thread, or a feature this CPU lacks */
+	fpregs_lock();
+	if (t == current() && !(t->flags & TIF_NEED_FPU_LOAD))
+		save_one(t, f);
+	if (f == XFEATURE_PASID ? !pasid_present(t) : !in_buffer_bv(t, f))
+		memcpy(component(t->fpu.state, f), component((void *)fpu_init_state, f), fpu_cfg.sizes[f]);
+	return component(t->fpu.state, f);
+}
+
+static void wrpkru(uint32_t pkru)
+{
+	asm volatile("wrpkru" :: "a"(pkru), "c"(0), "d"(0) : "memory");
+}
+
+/* Load component f of t's buffer into the live registers. */
+static void restore_one(struct task *t, int f)
+{
+	if (f == XFEATURE_PKRU)
+		wrpkru(*(uint32_t *)component(t->fpu.state, f));
+	else if (f == XFEATURE_PASID)
+		pasid_restore_live(t);
+	else if (xrstor_from(t->fpu.state, 1ull << f))
+		panic("xstate_finish_update: restore of feature %d faulted", f);
+}
+
+void xstate_finish_update(struct task *t, int f)
+{
+	if (f == XFEATURE_PASID)
+		pasid_mark_present(t);
+	else
+		set_bv(t, f, true);
+	if (t == current() && !(t->flags & TIF_NEED_FPU_LOAD))
+		restore_one(t, f);
+	else
+		fpu_invalidate(t);
+	fpregs_unlock();
+}
