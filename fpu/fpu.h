@@ -73,6 +73,13 @@ void fpu_invalidate(struct task *t);		/* forget that t's registers may be live *
 /* fpu/update.c: change one component of any task's state. */
 void *xstate_begin_update(struct task *t, int xfeature);
 void xstate_finish_update(struct task *t, int xfeature);
+void xstate_end_read(struct task *t, int xfeature);	/* after a begin that changed nothing */
+
+/* fpu/regset.c: the whole user state in the standard format, for debuggers. */
+size_t xstate_regset_size(void);
+int xstate_regset_get(struct task *t, void *out);
+int xstate_regset_set(struct task *t, const void *img, size_t len);
+const char *xstate_regset_check(const void *img, size_t len);
 
 /* fpu/pasid.c: the PASID component, in hardware or emulated. */
 void pasid_save_regs(void *buf);

@@ -128,3 +128,10 @@ void xstate_finish_update(struct task *t, int f)
 		fpu_invalidate(t);
 	fpregs_unlock();
 }
+
+/* End a begin that only read the component: nothing to mark or reload. */
+void xstate_end_read(struct task *t, int f)
+{
+	(void)t, (void)f;
+	fpregs_unlock();
+}

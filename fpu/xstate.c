@@ -159,8 +159,11 @@ void fpu_init(void)
 	struct xstate_cpuid c = { 0 };
 	if (fpu_cfg.strategy == FPU_FXSAVE) {
 		fpu_cfg.xcr0 = fpu_cfg.xfeatures = BIT(XFEATURE_FP) | BIT(XFEATURE_SSE);
-		fpu_cfg.size = FXSAVE_SIZE;
-		fpu_cfg.std_size = FXSAVE_SIZE;
+		fpu_cfg.size = fpu_cfg.std_size = FXSAVE_SIZE;
+		/* Linux's split of the legacy area: x87 (with MXCSR) below 160, XMM above. */
+		fpu_cfg.offset[XFEATURE_SSE] = fpu_cfg.std_offset[XFEATURE_SSE] = 160;
+		fpu_cfg.sizes[XFEATURE_FP] = 160;
+		fpu_cfg.sizes[XFEATURE_SSE] = 256;
 	} else {
 		write_cr4(read_cr4() | CR4_OSXSAVE);
 		read_leaf_0xd(&c);

@@ -10,14 +10,23 @@
  * registers away between the XRSTOR and the IRETQ/SYSRETQ.
  */
 #include "kernel.h"
+#include "mm.h"
+#include "process.h"
 #include "task.h"
 #include "x86.h"
 #include "traps/traps.h"
 
 void exit_to_user_mode(struct trap_frame *tf)
 {
-	(void)tf;
 	struct task *t = current();
+	/* IRETQ/SYSRETQ to a non-canonical RIP faults in ring 0 on Intel CPUs
+	 * (SDM vol. 2A IRET: #GP(0)), with the user's registers half loaded.
+	 * Treat it as the user's #GP before getting there. */
+	if (tf->rip >= USER_TOP && !(t->flags & TIF_KILLED)) {
+		kprintf("kestrel: %s[%d] killed: #GP general protection: return to non-canonical rip %lx\n",
+			t->name, t->tid, tf->rip);
+		process_kill(t->proc, W_SIGNALED(SIGSEGV));
+	}
 	for (;;) {
 		cli();
 		uint32_t work = t->flags;

@@ -4,7 +4,8 @@
 #include <stdint.h>
 #include "task.h"
 
-#define USER_STACK_TOP		0x00007ffffffff000ul
+#define USER_TASK_SIZE		0x00007ffffffff000ul	/* the last page below 2^47 stays unmapped */
+#define USER_STACK_TOP		USER_TASK_SIZE
 #define USER_STACK_PAGES	32
 #define USER_MMAP_TOP		0x00007f0000000000ul
 
@@ -35,6 +36,9 @@ void process_thread_exit(struct task *t, int code);
 void process_kill(struct process *p, int status);	/* status: wait4 encoding */
 long process_wait(int pid, int *status, int options);
 __attribute__((noreturn)) void process_fault(struct trap_frame *tf, int signal, const char *why);
+
+/* kernel/sys_pkey.c */
+int pkey_of(struct process *p, uint64_t va);
 
 /* kernel/futex.c */
 long futex_wait(struct process *p, uint64_t uaddr, uint32_t val, uint64_t timeout_ticks);

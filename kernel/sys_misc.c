@@ -51,6 +51,10 @@ long sys_read(struct trap_frame *tf)
 {
 	if (tf->rdi != 0)
 		return -EBADF;
+	if (tf->rdx == 0)
+		return 0;
+	if (!access_ok((void *)tf->rsi, tf->rdx))
+		return -EFAULT;		/* before waiting for input, as Linux does */
 	return tty_read((char *)tf->rsi, tf->rdx);
 }
 

@@ -22,9 +22,15 @@ static uint64_t prot_to_pte(uint64_t prot)
 	return (prot & PROT_WRITE ? PTE_W : 0) | (prot & PROT_EXEC ? 0 : PTE_NX) | PTE_U;
 }
 
-static bool range_ok(uint64_t va, uint64_t len)
+/* -EINVAL for a malformed range, -ENOMEM for one outside the user's
+ * address space (which ends a page below USER_TOP), 0 if usable: Linux's answers. */
+static int check_range(uint64_t va, uint64_t len)
 {
-	return va % PAGE_SIZE == 0 && len && va + len > va && va + len <= USER_TOP;
+	if (va % PAGE_SIZE || !len)
+		return -EINVAL;
+	if (va + len < va || va + len > USER_TASK_SIZE)
+		return -ENOMEM;
+	return 0;
 }
 
 long sys_brk(struct trap_frame *tf)
@@ -61,8 +67,9 @@ long sys_mmap(struct trap_frame *tf)
 	size_t n = len / PAGE_SIZE;
 
 	if (flags & MAP_FIXED) {
-		if (!range_ok(addr, len))
-			return -EINVAL;
+		int err = check_range(addr, len);
+		if (err)
+			return err;
 		uvm_unmap(p->root, addr, n);
 	} else {
 		/* The highest free range below USER_MMAP_TOP: first fit, top down,
@@ -80,7 +87,7 @@ long sys_mmap(struct trap_frame *tf)
 long sys_munmap(struct trap_frame *tf)
 {
 	uint64_t addr = tf->rdi, len = ALIGN_UP(tf->rsi, PAGE_SIZE);
-	if (!range_ok(addr, len))
+	if (check_range(addr, len))
 		return -EINVAL;
 	uvm_unmap(current()->proc->root, addr, len / PAGE_SIZE);
 	return 0;
@@ -89,8 +96,9 @@ long sys_munmap(struct trap_frame *tf)
 long sys_mprotect(struct trap_frame *tf)
 {
 	uint64_t addr = tf->rdi, len = ALIGN_UP(tf->rsi, PAGE_SIZE);
-	if (!range_ok(addr, len) || (tf->rdx & ~7ul))
-		return -EINVAL;
+	int err = check_range(addr, len);
+	if (err || (tf->rdx & ~7ul))
+		return err ? err : -EINVAL;
 	uint64_t pte = prot_to_pte(tf->rdx);
 	return uvm_protect(current()->proc->root, addr, len / PAGE_SIZE, pte);
 }

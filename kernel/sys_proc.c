@@ -161,8 +161,9 @@ long sys_spawn(struct trap_frame *tf)
 		return -ENOMEM;
 	char **argv = (char **)(buf + ARG_SPACE), **envp = argv + MAX_SPAWN_ARGS + 1;
 	char *space = buf;
-	argv[0] = envp[0] = NULL;
-	err = tf->rsi ? copy_strv((char *const *)tf->rsi, argv, &space, buf + ARG_SPACE) : 0;
+	envp[0] = NULL;
+	/* argv is required (argv[0] names the program); a NULL envp means none. */
+	err = copy_strv((char *const *)tf->rsi, argv, &space, buf + ARG_SPACE);
 	if (!err && tf->rdx)
 		err = copy_strv((char *const *)tf->rdx, envp, &space, buf + ARG_SPACE);
 	if (!err)

@@ -11,29 +11,14 @@
 #include "x86.h"
 #include "traps/traps.h"
 
-#define SYSCALLS(X) \
-	X(read) X(write) X(writev) X(ioctl) X(close) \
-	X(mmap) X(munmap) X(mprotect) X(brk) X(madvise) \
-	X(rt_sigaction) X(rt_sigprocmask) X(set_robust_list) \
-	X(sched_yield) X(nanosleep) X(clock_gettime) \
-	X(getpid) X(gettid) X(set_tid_address) X(arch_prctl) \
-	X(clone) X(exit) X(exit_group) X(wait4) X(futex)
-
-#define DECLARE(name) long sys_##name(struct trap_frame *tf);
-SYSCALLS(DECLARE)
-long sys_spawn(struct trap_frame *tf);
-long sys_progs(struct trap_frame *tf);
-long sys_free_pages(struct trap_frame *tf);
-
 #define ENTRY(name) [SYS_##name] = { sys_##name, #name },
 static const struct { syscall_fn fn; const char *name; } linux_table[NR_LINUX_SYSCALLS] = {
 	SYSCALLS(ENTRY)
 };
 
+#define KENTRY(name) [KSYS_##name - KSYS_BASE] = { sys_##name, "kestrel_" #name },
 static const struct { syscall_fn fn; const char *name; } kestrel_table[NR_KESTREL_SYSCALLS] = {
-	[KSYS_spawn - KSYS_BASE] = { sys_spawn, "kestrel_spawn" },
-	[KSYS_progs - KSYS_BASE] = { sys_progs, "kestrel_progs" },
-	[KSYS_free_pages - KSYS_BASE] = { sys_free_pages, "kestrel_free_pages" },
+	KESTREL_SYSCALLS(KENTRY)
 };
 
 void syscall_dispatch(struct trap_frame *tf)

@@ -37,7 +37,12 @@
 #define KSYS_spawn		(KSYS_BASE + 0)
 #define KSYS_progs		(KSYS_BASE + 1)
 #define KSYS_free_pages		(KSYS_BASE + 2)
-#define NR_KESTREL_SYSCALLS	3
+#define KSYS_fpustat		(KSYS_BASE + 3)
+#define KSYS_fpuinfo		(KSYS_BASE + 4)
+#define KSYS_xstate_get		(KSYS_BASE + 5)
+#define KSYS_xstate_set		(KSYS_BASE + 6)
+#define KSYS_fpu_selftest	(KSYS_BASE + 7)
+#define NR_KESTREL_SYSCALLS	8
 
 /*
  * A handler reads its arguments straight from the saved user registers, in
@@ -46,3 +51,21 @@
  */
 struct trap_frame;
 typedef long (*syscall_fn)(struct trap_frame *tf);
+
+/* Every handler, by name; kernel/syscall.c builds the tables from these. */
+#define SYSCALLS(X) \
+	X(read) X(write) X(writev) X(ioctl) X(close) \
+	X(mmap) X(munmap) X(mprotect) X(brk) X(madvise) \
+	X(rt_sigaction) X(rt_sigprocmask) X(set_robust_list) \
+	X(sched_yield) X(nanosleep) X(clock_gettime) \
+	X(getpid) X(gettid) X(set_tid_address) X(arch_prctl) \
+	X(clone) X(exit) X(exit_group) X(wait4) X(futex) \
+	X(pkey_alloc) X(pkey_free) X(pkey_mprotect)
+#define KESTREL_SYSCALLS(X) \
+	X(spawn) X(progs) X(free_pages) X(fpustat) X(fpuinfo) \
+	X(xstate_get) X(xstate_set) X(fpu_selftest)
+
+#define DECLARE(name) long sys_##name(struct trap_frame *tf);
+SYSCALLS(DECLARE)
+KESTREL_SYSCALLS(DECLARE)
+#undef DECLARE

@@ -162,3 +162,12 @@ void task_exit(int code)
 	schedule();
 	panic("task_exit: dead task %s was scheduled again", t->name);
 }
+
+/* The live task with this tid, or NULL. */
+struct task *task_by_tid(int tid)
+{
+	for (struct task *t = all_tasks; t; t = t->next_all)
+		if (t->tid == tid && t->state != TASK_DEAD)
+			return t;
+	return NULL;
+}

@@ -60,6 +60,7 @@ struct process {
 	int wait_status;		/* Linux's encoding: (code << 8) or signal */
 	uint64_t brk_start, brk;	/* the heap grows from brk_start to brk */
 	struct sigaction_k { uint64_t handler, flags, restorer, mask; } sigactions[64];
+	uint16_t pkeys_used;		/* protection keys handed out by pkey_alloc */
 };
 
 /* The one CPU's state.  The SYSCALL entry reaches it through GS. */
@@ -83,6 +84,7 @@ __attribute__((noreturn)) void task_exit(int code);
 void task_free(struct task *t);
 struct task *task_list(void);
 struct trap_frame *task_user_frame(struct task *t);	/* at the top of its kernel stack */
+struct task *task_by_tid(int tid);
 
 /* kernel/sched.c */
 void sched_init(void);

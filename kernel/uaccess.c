@@ -6,7 +6,7 @@
 #include "traps/traps.h"
 
 /* The whole range must lie in the user half; beware of wrap-around. */
-static int user_range_ok(const void *p, size_t n)
+bool access_ok(const void *p, size_t n)
 {
 	uint64_t a = (uint64_t)p;
 	return a + n >= a && a + n <= USER_TOP;
@@ -37,14 +37,14 @@ static size_t copy_user_raw(void *dst, const void *src, size_t n)
 
 int copy_from_user(void *dst, const void *usrc, size_t n)
 {
-	if (!user_range_ok(usrc, n))
+	if (!access_ok(usrc, n))
 		return -EFAULT;
 	return copy_user_raw(dst, usrc, n) ? -EFAULT : 0;
 }
 
 int copy_to_user(void *udst, const void *src, size_t n)
 {
-	if (!user_range_ok(udst, n))
+	if (!access_ok(udst, n))
 		return -EFAULT;
 	return copy_user_raw(udst, src, n) ? -EFAULT : 0;
 }

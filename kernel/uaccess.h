@@ -8,6 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stdbool.h>
+
+/* Is [p, p+n) inside the user half?  (Mapped or not is found out by copying.) */
+bool access_ok(const void *p, size_t n);
 /* 0, or -EFAULT if any byte could not be copied. */
 int copy_from_user(void *dst, const void *usrc, size_t n);
 int copy_to_user(void *udst, const void *src, size_t n);

@@ -72,9 +72,11 @@ int uvm_protect(uint64_t root, uint64_t va, size_t npages, uint64_t flags)
 		if (!pte || !(*pte & PTE_P))
 			return -ENOMEM;	/* Linux: part of the range is not mapped */
 	}
-	for (size_t i = 0; i < npages; i++)
-		vm_map(root, va + i * PAGE_SIZE, *vm_walk(root, va + i * PAGE_SIZE, false) & PTE_ADDR,
-		       flags);
+	/* A new protection keeps the page's protection key (PTE bits 62:59). */
+	for (size_t i = 0; i < npages; i++) {
+		uint64_t old = *vm_walk(root, va + i * PAGE_SIZE, false);
+		vm_map(root, va + i * PAGE_SIZE, old & PTE_ADDR, flags | (old & PTE_PKEY));
+	}
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include "traps.h"
 #include "pic.h"
 #include "kernel/process.h"
+#include "kernel/task.h"
 
 static const char *const names[32] = {
 	[T_DE] = "#DE divide error", [T_DB] = "#DB debug", [T_NMI] = "NMI",
@@ -101,7 +102,10 @@ static int signal_for(unsigned vector)
 static void user_fault(struct trap_frame *tf)
 {
 	char why[96];
-	if (tf->vector == T_PF)
+	if (tf->vector == T_PF && (tf->error & (1 << 5)))	/* PK: a protection-key violation */
+		ksnprintf(why, sizeof(why), "#PF protection-key violation at address %lx (key %d)",
+			  read_cr2(), pkey_of(current()->proc, read_cr2()));
+	else if (tf->vector == T_PF)
 		ksnprintf(why, sizeof(why), "%s at address %lx", trap_name(tf->vector), read_cr2());
 	else
 		ksnprintf(why, sizeof(why), "%s", trap_name(tf->vector));
