@@ -44,6 +44,7 @@ struct fpu_config {
 	uint64_t xcr0, xss;
 	uint64_t xfeatures_sw;		/* features kept by software (an emulated PASID) */
 	uint32_t size;			/* bytes per task buffer, exactly */
+	uint32_t hw_size;		/* of which the CPU's format (the rest: software PASID) */
 	uint32_t offset[64], sizes[64];	/* where each feature lives in that format */
 	uint32_t std_offset[64];	/* standard-format offsets (for ptrace-style copies) */
 	uint32_t std_size;		/* standard-format size of the user features */

@@ -192,6 +192,7 @@ void fpu_init(void)
 		if (xgetbv0() != fpu_cfg.xcr0)
 			panic("x86/fpu: XCR0 reads %lx after XSETBV of %lx", xgetbv0(), fpu_cfg.xcr0);
 	}
+	fpu_cfg.hw_size = fpu_cfg.size;
 	fpu_cfg.pasid_emulated = !(fpu_cfg.xss & BIT(XFEATURE_PASID));
 	print_layout();
 	if (fpu_cfg.pasid_emulated) {

@@ -1,0 +1,108 @@
+/*
+ * Extended state, checked against the CPU itself: the offsets fpu/layout.c
+ * computed must be where XSAVE* really writes each component, and the
+ * init image must load the architectural init values.
+ */
+#include "kernel/kernel.h"
+#include "kernel/cmdline.h"
+#include "kernel/cpu.h"
+#include "kernel/ktest.h"
+#include "kernel/mm.h"
+#include "kernel/task.h"
+#include "kernel/x86.h"
+#include "fpu.h"
+#include "xsave.h"
+
+static const uint64_t pattern[4] = {
+	0x0123456789abcdef, 0xfedcba9876543210, 0x1111222233334444, 0x5555666677778888,
+};
+
+/* Load recognisable values into XMM0 (and YMM0's upper half, k1, PKRU
+ * where present), save with the kernel's own instruction, and look for
+ * them where the layout says. */
+static void xstate_offsets_match_the_cpu(struct ktest *t)
+{
+	uint8_t *buf = kzalloc(fpu_cfg.size);
+	KASSERT(t, buf != NULL);
+	kernel_fpu_begin();
+	asm volatile("movdqu %0, %%xmm0" :: "m"(pattern[0]));
+	if (fpu_cfg.xcr0 >> XFEATURE_YMM & 1)
+		asm volatile("vinserti128 $1, %0, %%ymm0, %%ymm0" :: "m"(pattern[2]));
+	if (fpu_cfg.xcr0 >> XFEATURE_OPMASK & 1)
+		asm volatile("kmovq %0, %%k1" :: "m"(pattern[1]));
+	if (fpu_cfg.xcr0 >> XFEATURE_PKRU & 1)
+		asm volatile("wrpkru" :: "a"(0x0c), "c"(0), "d"(0));
+	if (fpu_cfg.compacted)
+		*xcomp_bv(buf) = 0;	/* XSAVEC/XSAVES write the header themselves */
+	xsave_to(buf, ~0ull);
+	kernel_fpu_end();
+
+	KEXPECT_EQ(t, memcmp(buf + fpu_cfg.offset[XFEATURE_SSE], pattern, 16), 0);
+	if (fpu_cfg.xcr0 >> XFEATURE_YMM & 1)
+		KEXPECT_EQ(t, memcmp(buf + fpu_cfg.offset[XFEATURE_YMM], &pattern[2], 16), 0);
+	if (fpu_cfg.xcr0 >> XFEATURE_OPMASK & 1)	/* k0..k7, 8 bytes each */
+		KEXPECT_EQ(t, *(uint64_t *)(buf + fpu_cfg.offset[XFEATURE_OPMASK] + 8), pattern[1]);
+	if (fpu_cfg.xcr0 >> XFEATURE_PKRU & 1)
+		KEXPECT_EQ(t, *(uint32_t *)(buf + fpu_cfg.offset[XFEATURE_PKRU]), 0x0c);
+	if (fpu_cfg.compacted)
+		KEXPECT_EQ(t, *xcomp_bv(buf), XCOMP_BV_COMPACTED | fpu_cfg.xfeatures);
+	kfree(buf);
+}
+
+/* XRSTOR of the init image gives the architectural init values (SDM vol. 1 13.6). */
+static void xstate_init_image_loads_init_values(struct ktest *t)
+{
+	uint32_t mxcsr = 0;
+	uint16_t fcw = 0;
+	uint64_t xmm[2] = { 1, 1 };
+	kernel_fpu_begin();
+	asm volatile("movdqu %0, %%xmm3" :: "m"(pattern[0]));
+	KASSERT(t, xrstor_from(fpu_init_state, ~0ull) == 0);
+	asm volatile("stmxcsr %0; fnstcw %1; movdqu %%xmm3, %2" : "=m"(mxcsr), "=m"(fcw), "=m"(xmm));
+	kernel_fpu_end();
+	KEXPECT_EQ(t, mxcsr, 0x1f80);
+	KEXPECT_EQ(t, fcw, 0x37f);
+	KEXPECT_EQ(t, xmm[0] | xmm[1], 0);
+	KEXPECT_EQ(t, *(const uint32_t *)((const char *)fpu_init_state + 24), 0x1f80);
+	if (fpu_cfg.strategy != FPU_FXSAVE)
+		KEXPECT_EQ(t, *xstate_bv((void *)fpu_init_state), 0);
+}
+
+/* Each task's buffer is exactly the size of the format, and 64-byte aligned. */
+static void xstate_buffers_are_exact(struct ktest *t)
+{
+	struct task *k = task_alloc("probe", NULL);
+	KASSERT(t, k != NULL);	/* a kernel thread: no buffer at all */
+	KEXPECT(t, k->fpu.state == NULL);
+	task_free(k);
+	void *b = kmalloc(fpu_cfg.size);
+	KEXPECT_EQ(t, (uint64_t)b % 64, 0);
+	kfree(b);
+	/* The hardware part is what CPUID says for exactly the enabled features. */
+	if (fpu_cfg.strategy == FPU_FXSAVE)
+		KEXPECT_EQ(t, fpu_cfg.hw_size, FXSAVE_SIZE);
+	else if (!fpu_cfg.compacted)	/* standard: CPUID.(0DH,0).EBX is the size for XCR0 */
+		KEXPECT_EQ(t, fpu_cfg.hw_size, cpuid(0xd, 0).ebx);
+	else	/* compacted: CPUID.(0DH,1).EBX is the size for XCR0 | IA32_XSS */
+		KEXPECT_EQ(t, fpu_cfg.hw_size, cpuid(0xd, 1).ebx);
+	KEXPECT_EQ(t, fpu_cfg.size, fpu_cfg.pasid_emulated ? ALIGN_UP(fpu_cfg.hw_size, 16) + 16 : fpu_cfg.hw_size);
+}
+
+/* The strategy follows CPUID: the best instruction the CPU has, unless forced. */
+static void xstate_strategy_follows_cpuid(struct ktest *t)
+{
+	if (cmdline_has("xsave"))
+		KSKIP(t, "xsave= forces the strategy");
+	enum fpu_strategy want = cpu_has(X86_FEATURE_XSAVES) ? FPU_XSAVES :
+				 cpu_has(X86_FEATURE_XSAVEC) ? FPU_XSAVEC :
+				 cpu_has(X86_FEATURE_XSAVEOPT) ? FPU_XSAVEOPT :
+				 cpu_has(X86_FEATURE_XSAVE) ? FPU_XSAVE : FPU_FXSAVE;
+	KEXPECT_EQ(t, fpu_cfg.strategy, want);
+	KEXPECT_EQ(t, fpu_cfg.compacted, want >= FPU_XSAVEC);
+}
+
+KTEST_SUITE(xstate,
+	KTEST_CASE(xstate_offsets_match_the_cpu),
+	KTEST_CASE(xstate_init_image_loads_init_values),
+	KTEST_CASE(xstate_buffers_are_exact),
+	KTEST_CASE(xstate_strategy_follows_cpuid));
