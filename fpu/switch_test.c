@@ -1,0 +1,174 @@
+/*
+ * The deferred-restore rules, checked with real user tasks: each case
+ * spawns user/xstate-probe, which holds a register pattern across a
+ * system call and exits 0 only if its registers come back right.  The
+ * test runner is a kernel thread, so while it runs the probe's registers
+ * stay cached (it owns no user state of its own): exactly the situation
+ * the owner/last_cpu check and its invalidations are about.
+ */
+#include "kernel/kernel.h"
+#include "kernel/ktest.h"
+#include "kernel/process.h"
+#include "kernel/task.h"
+#include "kernel/timer.h"
+#include "fpu.h"
+#include "xsave.h"
+
+#define VALUE 0x5eed0fca11ab1e00ul
+
+static long spawn(char *a1, char *a2, char *a3, char *a4)
+{
+	char *argv[] = { "xstate-probe", a1, a2, a3, a4, NULL };
+	char *envp[] = { NULL };
+	return process_spawn("xstate-probe", argv, envp);
+}
+
+static int wait_for(long pid)
+{
+	int status = -1;
+	process_wait((int)pid, &status, 0);
+	return status;
+}
+
+static void nap(int ms)
+{
+	sleep_until(timer_ticks() + ms * HZ / 1000);
+}
+
+/* A task that sleeps with only kernel threads running meanwhile comes back
+ * to registers it still owns: no XRSTOR. */
+static void fpu_owner_skips_restore(struct ktest *t)
+{
+	uint64_t skipped = fpu_totals.restores_skipped;
+	long pid = spawn("sleeps", "7", "10", "5");
+	KASSERT(t, pid > 0);
+	KEXPECT_EQ(t, wait_for(pid), 0);
+	KEXPECT(t, fpu_totals.restores_skipped - skipped >= 9);
+}
+
+/* Two tasks holding different patterns through thousands of switches. */
+static void fpu_two_tasks_keep_their_registers(struct ktest *t)
+{
+	uint64_t restores = fpu_totals.restores;
+	long a = spawn("spin", "11", "300", NULL), b = spawn("spin", "12", "300", NULL);
+	KASSERT(t, a > 0 && b > 0);
+	KEXPECT_EQ(t, wait_for(a), 0);
+	KEXPECT_EQ(t, wait_for(b), 0);
+	KEXPECT(t, fpu_totals.restores - restores >= 100);	/* they really alternated */
+}
+
+/* Edit a sleeping task whose registers are still cached: the edit must be
+ * seen when it resumes, so finish must invalidate the cache. */
+static void fpu_update_of_cached_sleeping_task(struct ktest *t)
+{
+	char value[24];
+	ksnprintf(value, sizeof(value), "0x%lx", VALUE);
+	long pid = spawn("edit", "21", value, "100");
+	KASSERT(t, pid > 0);
+	nap(40);
+	struct task *p = task_by_tid((int)pid);
+	KASSERT(t, p != NULL);
+	KEXPECT(t, p->state == TASK_SLEEPING);
+	KEXPECT(t, fpregs_valid_for(p));		/* still the owner */
+	uint64_t *xmm0 = xstate_begin_update(p, XFEATURE_SSE);
+	KASSERT(t, xmm0 != NULL);
+	*xmm0 = VALUE;
+	xstate_finish_update(p, XFEATURE_SSE);
+	KEXPECT(t, !fpregs_valid_for(p));
+	KEXPECT_EQ(t, wait_for(pid), 0);
+}
+
+/* The update API on the current task while another task's registers are
+ * loaded (TIF_NEED_FPU_LOAD set): begin must not XSAVE them. */
+static void fpu_update_of_task_needing_load(struct ktest *t)
+{
+	char value[24];
+	ksnprintf(value, sizeof(value), "0x%lx", VALUE);
+	long spinner = spawn("spin", "31", "200", NULL);
+	long pid = spawn("selftest", "32", value, NULL);
+	KASSERT(t, spinner > 0 && pid > 0);
+	KEXPECT_EQ(t, wait_for(pid), 0);
+	KEXPECT_EQ(t, wait_for(spinner), 0);
+}
+
+/* Kernel use of the vector registers while a user task's state is cached. */
+static void fpu_kernel_fpu_begin_saves_the_owner(struct ktest *t)
+{
+	long pid = spawn("sleeps", "41", "3", "30");
+	KASSERT(t, pid > 0);
+	nap(15);
+	kernel_fpu_begin();
+	asm volatile("pcmpeqd %%xmm0, %%xmm0\n"
+		     "movdqa %%xmm0, %%xmm1\n"
+		     "movdqa %%xmm0, %%xmm15\n" ::: "memory");	/* (no xmm clobbers: the kernel is built -mgeneral-regs-only) */
+	kernel_fpu_end();
+	KEXPECT_EQ(t, wait_for(pid), 0);
+}
+
+/* A component in its init state reads as its init value, whatever bytes
+ * the buffer holds (XSAVE leaves an init component's area untouched). */
+static void fpu_update_of_init_component(struct ktest *t)
+{
+	long pid = spawn("sleeps", "51", "1", "1");
+	struct task *p = task_by_tid((int)pid);
+	KASSERT(t, p != NULL);	/* not run yet: its buffer is the init image */
+	if (fpu_cfg.strategy == FPU_FXSAVE)
+		KSKIP(t, "FXSAVE images have no XSTATE_BV");
+	KASSERT(t, !(*xstate_bv(p->fpu.state) >> XFEATURE_SSE & 1));
+	memset((char *)p->fpu.state + fpu_cfg.offset[XFEATURE_SSE], 0xaa, 16);
+	uint64_t *xmm0 = xstate_begin_update(p, XFEATURE_SSE);
+	KEXPECT_EQ(t, xmm0[0] | xmm0[1], 0);
+	xstate_end_read(p, XFEATURE_SSE);
+	if (fpu_cfg.xcr0 >> XFEATURE_PKRU & 1) {
+		memset((char *)p->fpu.state + fpu_cfg.offset[XFEATURE_PKRU], 0xaa, 4);
+		uint32_t *pkru = xstate_begin_update(p, XFEATURE_PKRU);
+		KEXPECT_EQ(t, *pkru, 0);
+		xstate_end_read(p, XFEATURE_PKRU);
+	}
+	KEXPECT_EQ(t, wait_for(pid), 0);
+}
+
+/* A corrupt image that reaches XRSTOR kills its task, not the kernel, and
+ * another task's cached registers survive. */
+static void corrupt(void *buf)
+{
+	if (fpu_cfg.strategy == FPU_FXSAVE)
+		*(uint32_t *)((char *)buf + 24) = 0xffffffff;	/* MXCSR reserved bits */
+	else
+		*xstate_bv(buf) |= 1ull << 62;			/* not an enabled feature */
+}
+
+/* Does this CPU's restore instruction fault on the corrupt image at all? */
+static bool restore_faults(void)
+{
+	static uint8_t img[16384] __attribute__((aligned(64)));
+	memcpy(img, fpu_init_state, fpu_cfg.size);
+	corrupt(img);
+	kernel_fpu_begin();
+	int err = xrstor_from(img, ~0ull);
+	xrstor_from(fpu_init_state, ~0ull);
+	kernel_fpu_end();
+	return err != 0;
+}
+
+static void fpu_faulting_restore_kills_only_the_task(struct ktest *t)
+{
+	if (!restore_faults())
+		KSKIP(t, "this CPU's restore accepts the corrupt image (QEMU's FXRSTOR ignores MXCSR reserved bits)");
+	long victim = spawn("sleeps", "61", "4", "25");
+	long bad = spawn("sleeps", "62", "1", "10");
+	struct task *p = task_by_tid((int)bad);
+	KASSERT(t, victim > 0 && p != NULL);
+	corrupt(p->fpu.state);
+	KEXPECT_EQ(t, wait_for(bad), W_SIGNALED(SIGSEGV));
+	KEXPECT_EQ(t, wait_for(victim), 0);
+}
+
+KTEST_SUITE(fpu,
+	KTEST_CASE(fpu_owner_skips_restore),
+	KTEST_CASE(fpu_two_tasks_keep_their_registers),
+	KTEST_CASE(fpu_update_of_cached_sleeping_task),
+	KTEST_CASE(fpu_update_of_task_needing_load),
+	KTEST_CASE(fpu_kernel_fpu_begin_saves_the_owner),
+	KTEST_CASE(fpu_update_of_init_component),
+	KTEST_CASE(fpu_faulting_restore_kills_only_the_task));

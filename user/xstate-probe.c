@@ -1,0 +1,141 @@
+/*
+ * A user task with recognisable extended state, for the kernel's fpu
+ * tests (kernel/fpu_test.c).  It fills XMM0-15 and MXCSR with a pattern
+ * derived from SEED, makes one system call with the pattern live, and
+ * checks afterwards that the registers are exactly what they should be:
+ * unchanged, or (for "edit" and "selftest") XMM0's low half replaced by
+ * the value the kernel was asked to write.  Exit status 0 means right.
+ *
+ *   xstate-probe sleeps SEED N MS       N sleeps of MS ms, pattern kept
+ *   xstate-probe spin SEED MS           sched_yield for MS ms, pattern kept
+ *   xstate-probe edit SEED VALUE MS     sleep MS; the kernel edits XMM0[63:0]
+ *   xstate-probe selftest SEED VALUE    kestrel_fpu_selftest(SSE, VALUE)
+ *
+ * Everything between loading and checking the registers is one asm
+ * statement: compiled C could use XMM registers itself.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include "kestrel.h"
+
+#ifndef KSYS_fpu_selftest
+#define KSYS_fpu_selftest (KSYS_BASE + 7)
+#endif
+
+struct xregs {
+	uint64_t xmm[16][2];
+	uint32_t mxcsr;
+};
+
+static void fill(struct xregs *r, uint64_t seed)
+{
+	for (int i = 0; i < 16; i++) {
+		r->xmm[i][0] = seed * 0x9e3779b97f4a7c15ull + (uint64_t)i * 0x0101010101010101ull;
+		r->xmm[i][1] = ~r->xmm[i][0] ^ (seed << 32);
+	}
+	/* All exceptions masked, plus a seed-chosen rounding mode (bits 13-14). */
+	r->mxcsr = 0x1f80 | (uint32_t)(seed & 3) << 13;
+}
+
+/* Load *in, make system call nr(a0, a1, a2), store the registers in *out. */
+static long call_with(const struct xregs *in, struct xregs *out, long nr, long a0, long a1, long a2)
+{
+	long ret;
+	register long r10 __asm__("r10") = 0;
+#define LOAD(n) "movdqu " #n "*16(%[in]), %%xmm" #n "\n"
+#define STORE(n) "movdqu %%xmm" #n ", " #n "*16(%[out])\n"
+	__asm__ volatile(
+		LOAD(0) LOAD(1) LOAD(2) LOAD(3) LOAD(4) LOAD(5) LOAD(6) LOAD(7)
+		LOAD(8) LOAD(9) LOAD(10) LOAD(11) LOAD(12) LOAD(13) LOAD(14) LOAD(15)
+		"ldmxcsr 256(%[in])\n"
+		"syscall\n"
+		STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
+		STORE(8) STORE(9) STORE(10) STORE(11) STORE(12) STORE(13) STORE(14) STORE(15)
+		"stmxcsr 256(%[out])\n"
+		: "=a"(ret)
+		: [in] "r"(in), [out] "r"(out), "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10)
+		: "rcx", "r11", "memory",
+		  "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
+		  "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+	/* Put MXCSR back to the C default before compiled code runs again. */
+	uint32_t dflt = 0x1f80;
+	__asm__ volatile("ldmxcsr %0" :: "m"(dflt));
+	return ret;
+}
+
+static int check(const struct xregs *want, const struct xregs *got, const char *when)
+{
+	int bad = 0;
+	for (int i = 0; i < 16; i++)
+		for (int h = 0; h < 2; h++)
+			if (want->xmm[i][h] != got->xmm[i][h]) {
+				printf("xstate-probe: %s: xmm%d[%d] is %016llx, want %016llx\n", when, i, h,
+				       (unsigned long long)got->xmm[i][h], (unsigned long long)want->xmm[i][h]);
+				bad = 1;
+			}
+	if (want->mxcsr != got->mxcsr) {
+		printf("xstate-probe: %s: mxcsr is %x, want %x\n", when, got->mxcsr, want->mxcsr);
+		bad = 1;
+	}
+	return bad;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int main(int argc, char **argv)
+{
+	struct xregs in, out;
+	if (argc < 3) {
+		fprintf(stderr, "usage: xstate-probe sleeps|spin|edit|selftest SEED ...\n");
+		return 2;
+	}
+	uint64_t seed = strtoull(argv[2], NULL, 0);
+	fill(&in, seed);
+
+	if (strcmp(argv[1], "sleeps") == 0 && argc == 5) {
+		int n = atoi(argv[3]);
+		struct timespec ts = { 0, atol(argv[4]) * 1000000 };
+		for (int i = 0; i < n; i++) {
+			call_with(&in, &out, SYS_nanosleep, (long)&ts, 0, 0);
+			if (check(&in, &out, "after nanosleep"))
+				return 1;
+		}
+		return 0;
+	}
+	if (strcmp(argv[1], "spin") == 0 && argc == 4) {
+		uint64_t end = now_ms() + strtoull(argv[3], NULL, 0);
+		while (now_ms() < end) {
+			call_with(&in, &out, SYS_sched_yield, 0, 0, 0);
+			if (check(&in, &out, "after sched_yield"))
+				return 1;
+		}
+		return 0;
+	}
+	if (strcmp(argv[1], "edit") == 0 && argc == 5) {
+		struct timespec ts = { 0, atol(argv[4]) * 1000000 };
+		call_with(&in, &out, SYS_nanosleep, (long)&ts, 0, 0);
+		in.xmm[0][0] = strtoull(argv[3], NULL, 0);
+		return check(&in, &out, "after the kernel's edit");
+	}
+	if (strcmp(argv[1], "selftest") == 0 && argc == 4) {
+		uint64_t value = strtoull(argv[3], NULL, 0);
+		long r = call_with(&in, &out, KSYS_fpu_selftest, 1 /* SSE */, (long)value, 0);
+		if (r < 0) {
+			printf("xstate-probe: kestrel_fpu_selftest: %ld\n", r);
+			return 1;
+		}
+		in.xmm[0][0] = value;
+		return check(&in, &out, "after the update of a task needing a load");
+	}
+	fprintf(stderr, "xstate-probe: bad arguments\n");
+	return 2;
+}
