@@ -15,10 +15,10 @@ enum { MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_NORESERVE
 
 static uint64_t prot_to_pte(uint64_t prot)
 {
-	/* x86 pages are always readable when present; PROT_NONE maps nothing
-	 * accessible, which we express as a present-but-kernel-only page. */
+	/* x86 pages are always readable when present; a PROT_NONE page keeps
+	 * its frame in a not-present PTE (kernel/vm.c). */
 	if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
-		return PTE_NX;
+		return PTE_PROTNONE | PTE_NX;
 	return (prot & PROT_WRITE ? PTE_W : 0) | (prot & PROT_EXEC ? 0 : PTE_NX) | PTE_U;
 }
 

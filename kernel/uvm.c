@@ -26,7 +26,7 @@ static void free_level(uint64_t *table, int level, int limit)
 {
 	for (int i = 0; i < limit; i++) {
 		uint64_t e = table[i];
-		if (!(e & PTE_P))
+		if (!(e & (PTE_P | PTE_PROTNONE)))
 			continue;
 		if (level > 0)
 			free_level(phys_to_virt(e & PTE_ADDR), level - 1, 512);
@@ -69,7 +69,7 @@ int uvm_protect(uint64_t root, uint64_t va, size_t npages, uint64_t flags)
 {
 	for (size_t i = 0; i < npages; i++) {
 		uint64_t *pte = vm_walk(root, va + i * PAGE_SIZE, false);
-		if (!pte || !(*pte & PTE_P))
+		if (!pte || !*pte)
 			return -ENOMEM;	/* Linux: part of the range is not mapped */
 	}
 	/* A new protection keeps the page's protection key (PTE bits 62:59). */
@@ -85,7 +85,7 @@ uint64_t uvm_first_mapped(uint64_t root, uint64_t va, size_t npages)
 {
 	for (size_t i = 0; i < npages; i++) {
 		uint64_t *pte = vm_walk(root, va + i * PAGE_SIZE, false);
-		if (pte && (*pte & PTE_P))
+		if (pte && *pte)	/* present, or kept as PROT_NONE */
 			return va + i * PAGE_SIZE;
 	}
 	return 0;

@@ -53,7 +53,9 @@ int vm_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags)
 	uint64_t *pte = walk(root, va, 12, true);
 	if (!pte)
 		return -1;
-	*pte = (pa & PTE_ADDR) | (flags & ~PTE_NX) | (flags & nx_bit) | PTE_P;
+	/* A PROT_NONE page keeps its frame but is not present: every access,
+	 * the kernel's included, faults. */
+	*pte = (pa & PTE_ADDR) | (flags & ~PTE_NX) | (flags & nx_bit) | (flags & PTE_PROTNONE ? 0 : PTE_P);
 	if (root == (read_cr3() & PTE_ADDR) || va >= USER_TOP)
 		invlpg(va);
 	return 0;
@@ -62,7 +64,7 @@ int vm_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags)
 uint64_t vm_unmap(uint64_t root, uint64_t va)
 {
 	uint64_t *pte = walk(root, va, 12, false);
-	if (!pte || !(*pte & PTE_P))
+	if (!pte || !*pte)
 		return 0;
 	uint64_t pa = *pte & PTE_ADDR;
 	*pte = 0;

@@ -42,6 +42,15 @@ OUT, ISODIR = ROOT / 'build' / 'ktest', ROOT / 'build' / 'isodir'
 BOCHS_PREFIX = Path(os.environ.get('KESTREL_CACHE') or Path.home() / '.cache/kestrel') / 'bochs-3.0'
 QEMU = os.environ.get('KESTREL_QEMU', 'qemu-system-x86_64')
 ROWS = {'tcg-max': 'max', 'tcg-base': 'qemu64', 'bochs-spr': None}  # row: QEMU -cpu (None: Bochs)
+# The whole matrix (no --row/--suite/--cmdline) also boots each row once per
+# save strategy it supports besides its default (xsave=...), running the
+# extended-state suites, and once with each deliberate crash, which must
+# panic with a symbolized backtrace naming the crashing function.
+VARIANT_SUITES = 'xstate,fpu,user'
+VARIANTS = {'tcg-max': ['xsave=xsave', 'xsave=fxsave'],
+            'tcg-base': [],
+            'bochs-spr': ['xsave=xsavec', 'xsave=xsaveopt', 'xsave=xsave', 'xsave=fxsave', 'amx']}
+CRASHES = {'tcg-max': {'crash=null': 'crash_null', 'crash=stack': 'crash_stack'}}
 STOP = threading.Event()  # set on Ctrl-C: running emulators get killed
 
 # ------------------------------------------------------------------ KTAP parser
@@ -306,7 +315,7 @@ def make_iso(cmdline):
         raise Failure('grub-mkrescue failed:\n' + '\n'.join(tail(r.stderr + r.stdout)))
     (d / 'part.iso').rename(iso)
     shutil.rmtree(d / 'tree')
-    for old in sorted(OUT.glob('iso-*'), key=lambda q: q.stat().st_mtime)[:-6]:
+    for old in sorted(OUT.glob('iso-*'), key=lambda q: q.stat().st_mtime)[:-32]:
         shutil.rmtree(old, ignore_errors=True)
     return iso
 
@@ -319,14 +328,16 @@ def skip_reason(row):
     return None
 
 
-def run_row(row, iso, args, tests, live=None):
-    """Boot one row. Returns (cases, None) or ([], reason it is skipped)."""
+def run_row(row, iso, args, tests, live=None, label=None, crash=None):
+    """Boot one row (label: its name in reports and logs, for a variant).
+    Returns (cases, None) or ([], reason it is skipped)."""
     if reason := skip_reason(row):
         return [], reason
     if isinstance(iso, Failure):
         first, *rest = str(iso).split('\n')
         return [Case('(row)', FAIL, first, rest)], None
-    log, emu = OUT / f'{row}.log', OUT / f'{row}.emulator.txt'
+    label = label or row
+    log, emu = OUT / f'{label}.log', OUT / f'{label}.emulator.txt'
     log.unlink(missing_ok=True)
     if cpu := ROWS[row]:
         cwd = ROOT
@@ -336,7 +347,7 @@ def run_row(row, iso, args, tests, live=None):
     else:
         if not (template := ROOT / 'tools' / 'bochsrc.txt').exists():
             return [Case('(row)', FAIL, 'tools/bochsrc.txt missing')], None
-        (cwd := OUT / row).mkdir(parents=True, exist_ok=True)
+        (cwd := OUT / label).mkdir(parents=True, exist_ok=True)
         cfg = template.read_text().replace('@ISO@', str(iso)).replace('@SERIAL@', str(log))
         (cwd / 'bochsrc').write_text(cfg.replace('@PREFIX@', str(BOCHS_PREFIX)))
         cmd = [str(BOCHS_PREFIX / 'bin' / 'bochs'), '-q', '-f', 'bochsrc']
@@ -353,6 +364,11 @@ def run_row(row, iso, args, tests, live=None):
     elif code is None:
         why = (f'crash: QEMU exit status {status} (reset / triple fault?)' if cpu else
                f"crash: bochs ended (status {status}) without 'kestrel: exit'")
+    if crash:                   # a deliberate kernel bug: must panic, naming the function
+        ok = code == 2 and 'PANIC' in text and re.search(rf'\b{crash}\b.*\+0x', text)
+        return [Case('panic', PASS if ok else FAIL, f'kestrel: exit {code}' if ok else why or
+                     f'expected a panic naming {crash} in its backtrace (exit 2), got exit {code}',
+                     [] if ok else serial_tail)], None
     if not tests:               # --raw boot without ktest=: only the exit code matters
         return [Case('boot', PASS if code == 0 else FAIL, why or f'kestrel: exit {code}',
                      [] if code == 0 or live else p.panic or serial_tail)], None
@@ -480,9 +496,26 @@ def main(argv=None):
                 print(f'[{row}] {line}' if len(rows) > 1 else line, flush=True)
         return out if a.raw else None
 
+    # The whole matrix: the strategy variants and the deliberate crashes too.
+    extra = []
+    if not (a.row or a.suite or a.cmdline or a.raw or a.host_only):
+        for r in rows:
+            for v in VARIANTS.get(r, []):
+                extra.append((f'{r}+{v}', r, make_cmdline(VARIANT_SUITES, v), None))
+            for c, fn in CRASHES.get(r, {}).items():
+                extra.append((f'{r}+{c}', r, make_cmdline(None, c), fn))
+
+    def iso_for(cmdline):
+        try:
+            return make_iso(cmdline)
+        except Failure as e:
+            return e
+
     report, totals = [], []
     with ThreadPoolExecutor(max(1, a.jobs)) as ex:
         jobs = [(r, ex.submit(run_row, r, iso, a, tests, live(r))) for r in rows]
+        jobs += [(label, ex.submit(run_row, r, iso_for(c), a, True, None, label, fn))
+                 for label, r, c, fn in extra]
         jobs += [('host', ex.submit(host_tests, a.timeout))] if host else []
         try:
             for row, fut in jobs:
