@@ -22,9 +22,6 @@
 #include <time.h>
 #include "kestrel.h"
 
-#ifndef KSYS_fpu_selftest
-#define KSYS_fpu_selftest (KSYS_BASE + 7)
-#endif
 
 struct xregs {
 	uint64_t xmm[16][2];
