@@ -4,8 +4,9 @@
  * does (mostly -EFAULT), never fault itself, never write where it should
  * not, and leave this process running to report.
  *
- * Raw system calls throughout (raw_syscall.h): musl's wrappers would turn
- * the answer into -1 and errno, and some would touch the pointer first.
+ * Every call tested is a raw system call (raw_syscall.h): musl's wrappers
+ * would turn the answer into -1 and errno, and some would touch the
+ * pointer first.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -42,13 +43,35 @@ static struct bad {
 	const char *what;
 	unsigned long addr;
 	bool readable;		/* only bad to write to */
-} bad[8];
+} bad[9];
 static int nbad;
+static char *straddled_page;	/* the page just before an inaccessible one */
 
-/* Calls that only read from user memory skip the read-only page. */
-static bool bad_to_read(const struct bad *b)
+/*
+ * Fill the straddled page with 'x' and no NUL, so that a string there runs
+ * off its end.  Again before each use: a call that writes may store the
+ * part that fits before it faults (Linux's copy_to_user may do that).
+ */
+static void fill_straddled_page(void)
 {
-	return !b->readable;
+	memset(straddled_page, 'x', PAGE_SIZE);
+}
+
+/*
+ * A hole in the address space that stays a hole: made far from where
+ * mmap places things, or the next mmap (malloc's, say) could fill it.
+ */
+#define HOLE ((char *)0x0000100000000000UL)
+
+static unsigned long make_hole(void)
+{
+	char *p = mmap(HOLE, PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+
+	if (p == MAP_FAILED)	/* no MAP_FIXED there: any page will do */
+		p = mmap(NULL, PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED || munmap(p, PAGE_SIZE))
+		return 0;
+	return (unsigned long)p;
 }
 
 /* Fill in bad[]: some addresses are fixed, some are made here by mmap. */
@@ -56,24 +79,30 @@ static bool find_bad_pointers(void)
 {
 	char *two = mmap(NULL, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *ro = mmap(NULL, PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned long hole = make_hole();
 
-	if (two == MAP_FAILED || ro == MAP_FAILED)
+	if (two == MAP_FAILED || ro == MAP_FAILED || !hole || mprotect(two + PAGE_SIZE, PAGE_SIZE, PROT_NONE))
 		return false;
-	memset(two, 'x', PAGE_SIZE);		/* no NUL: a string that runs off the page */
-	/* PROT_NONE rather than munmap: a hole could be handed out again by
-	 * the next mmap (malloc's, say); a PROT_NONE page stays inaccessible. */
-	raw_syscall3(SYS_mprotect, two + PAGE_SIZE, PAGE_SIZE, PROT_NONE);
+	straddled_page = two;
+	fill_straddled_page();
 
 	bad[nbad++] = (struct bad){ "NULL", 0, false };
 	bad[nbad++] = (struct bad){ "0x1", 1, false };
 	bad[nbad++] = (struct bad){ "kernel", KERNEL_ADDR, false };
 	bad[nbad++] = (struct bad){ "non-canonical", NONCANONICAL, false };
 	bad[nbad++] = (struct bad){ "end-of-user-space", USER_END - 8, false };
-	bad[nbad++] = (struct bad){ "unmapped", (unsigned long)two + PAGE_SIZE, false };
-	/* Two bytes before an unmapped page: the kernel must check the whole range, not the start. */
+	bad[nbad++] = (struct bad){ "unmapped", hole, false };
+	bad[nbad++] = (struct bad){ "PROT_NONE", (unsigned long)two + PAGE_SIZE, false };
+	/* Two bytes before the PROT_NONE page: the kernel must check the whole range, not the start. */
 	bad[nbad++] = (struct bad){ "straddling", (unsigned long)two + PAGE_SIZE - 2, false };
 	bad[nbad++] = (struct bad){ "read-only", (unsigned long)ro, true };
 	return true;
+}
+
+/* Calls that only read from user memory skip the read-only page. */
+static bool bad_to_read(const struct bad *b)
+{
+	return !b->readable;
 }
 
 /* Does [addr, addr + len) reach past user space?  Linux checks that first, for every call. */
@@ -403,6 +432,7 @@ static const char *spawn_bad_pointers(void)
 	for (int i = 0; i < nbad; i++) {
 		if (!bad_to_read(&bad[i]))
 			continue;
+		fill_straddled_page();
 		char *bad_argv[] = { PROG, "exit-0", (char *)bad[i].addr, NULL };
 		char *bad_envp[] = { (char *)bad[i].addr, NULL };
 		long r[5] = {
