@@ -79,6 +79,11 @@ void fpu_clone(struct task *child, struct task *parent)
 	fpregs_unlock();
 	child->fpu.pasid_activated = false;
 	child->fpu.pasid_fixups = 0;
+	uint64_t *pasid = xstate_begin_update(child, XFEATURE_PASID);
+	if (pasid) {
+		*pasid = 0;	/* invalid: the new thread's first ENQCMD will #GP */
+		xstate_finish_update(child, XFEATURE_PASID);
+	}
 }
 
 void fpu_task_free(struct task *t)

@@ -5,6 +5,7 @@
  * start the first program (or the tests) and become the idle task.
  */
 #include "kernel.h"
+#include "accel.h"
 #include "cmdline.h"
 #include "cpu.h"
 #include "crash.h"
@@ -64,6 +65,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
 	timer_init();
 	tty_init();
 	sti();
+	accel_init();
 
 	crash_if_asked();
 	const char *tests = cmdline_get("ktest");

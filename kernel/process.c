@@ -7,6 +7,7 @@
  * have kernel_process as their parent, so kernel code can wait4 for them.
  */
 #include "kernel.h"
+#include "accel.h"
 #include "errno.h"
 #include "mm.h"
 #include "process.h"
@@ -111,6 +112,7 @@ void process_thread_exit(struct task *t, int code)
 		irq_on(f);
 		return;
 	}
+	accel_unbind(p);	/* drains the device of this PASID first */
 	t->cr3 = vm_kernel_root();
 	write_cr3(t->cr3);
 	uvm_destroy(p->root);

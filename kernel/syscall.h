@@ -23,9 +23,11 @@
 #define SYS_arch_prctl		158
 #define SYS_gettid		186
 #define SYS_futex		202
+#define SYS_tkill		200
 #define SYS_set_tid_address	218
 #define SYS_clock_gettime	228
 #define SYS_exit_group		231
+#define SYS_tgkill		234
 #define SYS_set_robust_list	273
 #define SYS_pkey_mprotect	329
 #define SYS_pkey_alloc		330
@@ -42,7 +44,8 @@
 #define KSYS_xstate_get		(KSYS_BASE + 5)
 #define KSYS_xstate_set		(KSYS_BASE + 6)
 #define KSYS_fpu_selftest	(KSYS_BASE + 7)
-#define NR_KESTREL_SYSCALLS	8
+#define KSYS_accel_bind		(KSYS_BASE + 8)
+#define NR_KESTREL_SYSCALLS	9
 
 /*
  * A handler reads its arguments straight from the saved user registers, in
@@ -59,11 +62,11 @@ typedef long (*syscall_fn)(struct trap_frame *tf);
 	X(rt_sigaction) X(rt_sigprocmask) X(set_robust_list) \
 	X(sched_yield) X(nanosleep) X(clock_gettime) \
 	X(getpid) X(gettid) X(set_tid_address) X(arch_prctl) \
-	X(clone) X(exit) X(exit_group) X(wait4) X(futex) \
+	X(clone) X(exit) X(exit_group) X(wait4) X(futex) X(tkill) X(tgkill) \
 	X(pkey_alloc) X(pkey_free) X(pkey_mprotect)
 #define KESTREL_SYSCALLS(X) \
 	X(spawn) X(progs) X(free_pages) X(fpustat) X(fpuinfo) \
-	X(xstate_get) X(xstate_set) X(fpu_selftest)
+	X(xstate_get) X(xstate_set) X(fpu_selftest) X(accel_bind)
 
 #define DECLARE(name) long sys_##name(struct trap_frame *tf);
 SYSCALLS(DECLARE)

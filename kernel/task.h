@@ -61,6 +61,8 @@ struct process {
 	uint64_t brk_start, brk;	/* the heap grows from brk_start to brk */
 	struct sigaction_k { uint64_t handler, flags, restorer, mask; } sigactions[64];
 	uint16_t pkeys_used;		/* protection keys handed out by pkey_alloc */
+	uint32_t pasid;			/* bound to the accelerator: its PASID, else 0 */
+	uint64_t portal;		/* where the device's portal is mapped */
 };
 
 /* The one CPU's state.  The SYSCALL entry reaches it through GS. */

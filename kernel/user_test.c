@@ -40,6 +40,8 @@ USER_CASE(user_threads, "test-threads")
 USER_CASE(user_faults, "test-faults")
 USER_CASE(user_wild_pointers, "test-wildptr")
 USER_CASE(user_hello, "hello")
+USER_CASE(user_pasid, "test-pasid")
+USER_CASE(user_accel_demo, "accel-demo")
 
 static void user_no_pages_leaked(struct ktest *t)
 {
@@ -54,4 +56,6 @@ KTEST_SUITE(user,
 	KTEST_CASE(user_faults),
 	KTEST_CASE(user_wild_pointers),
 	KTEST_CASE(user_hello),
+	KTEST_CASE(user_pasid),
+	KTEST_CASE(user_accel_demo),
 	KTEST_CASE(user_no_pages_leaked));

@@ -30,7 +30,8 @@ static void free_level(uint64_t *table, int level, int limit)
 			continue;
 		if (level > 0)
 			free_level(phys_to_virt(e & PTE_ADDR), level - 1, 512);
-		pmm_free(e & PTE_ADDR);
+		if (!(level == 0 && (e & PTE_DEVICE)))
+			pmm_free(e & PTE_ADDR);
 	}
 }
 
@@ -45,8 +46,10 @@ void uvm_destroy(uint64_t root)
 void uvm_unmap(uint64_t root, uint64_t va, size_t npages)
 {
 	for (size_t i = 0; i < npages; i++) {
+		uint64_t *pte = vm_walk(root, va + i * PAGE_SIZE, false);
+		bool device = pte && (*pte & PTE_DEVICE);
 		uint64_t pa = vm_unmap(root, va + i * PAGE_SIZE);
-		if (pa)
+		if (pa && !device)
 			pmm_free(pa);
 	}
 }

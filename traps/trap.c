@@ -6,6 +6,7 @@
 #include "kernel/x86.h"
 #include "traps.h"
 #include "pic.h"
+#include "insn.h"
 #include "kernel/process.h"
 #include "kernel/task.h"
 
@@ -102,6 +103,12 @@ static int signal_for(unsigned vector)
 static void user_fault(struct trap_frame *tf)
 {
 	char why[96];
+	if (tf->vector == T_GP) {
+		user_gp(tf);		/* returns only if it was a first ENQCMD, now fixed */
+		return;
+	}
+	if (tf->vector == T_UD && enqcmd_emulate(tf))
+		return;
 	if (tf->vector == T_PF && (tf->error & (1 << 5)))	/* PK: a protection-key violation */
 		ksnprintf(why, sizeof(why), "#PF protection-key violation at address %lx (key %d)",
 			  read_cr2(), pkey_of(current()->proc, read_cr2()));
@@ -120,8 +127,10 @@ void trap_dispatch(struct trap_frame *tf)
 	}
 	if (tf->vector == T_SPURIOUS)
 		return;
-	if (trap_from_user(tf))
+	if (trap_from_user(tf)) {
 		user_fault(tf);
+		return;
+	}
 	if (extable_fixup(tf) || (trap_test_hook && trap_test_hook(tf)))
 		return;
 	if (tf->vector == T_PF)

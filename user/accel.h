@@ -1,0 +1,75 @@
+/*
+ * Talking to Kestrel's accelerator from a program: build a 64-byte
+ * descriptor, send it to the portal with ENQCMD, poll the completion
+ * record.  The layouts are DSA's (kernel/accel.h has the kernel's side).
+ */
+#ifndef KESTREL_ACCEL_H
+#define KESTREL_ACCEL_H
+
+#include <stdint.h>
+#include <sched.h>
+#include "kestrel.h"
+
+enum { ACCEL_NOOP = 0x00, ACCEL_MEMMOVE = 0x03, ACCEL_FILL = 0x04, ACCEL_COMPARE = 0x05 };
+enum { ACCEL_STATUS_SUCCESS = 0x01, ACCEL_STATUS_PAGE_FAULT = 0x03, ACCEL_STATUS_BAD_OPCODE = 0x10 };
+
+struct accel_desc {
+	uint32_t pasid;		/* filled in by ENQCMD from IA32_PASID */
+	uint32_t flags_op;	/* opcode in bits 31:24 */
+	uint64_t completion;	/* address of a struct accel_completion, 32-byte aligned */
+	uint64_t src;		/* FILL: the 8-byte pattern */
+	uint64_t dst;		/* COMPARE: the second source */
+	uint32_t size;
+	uint32_t reserved[7];
+} __attribute__((aligned(64)));
+
+struct accel_completion {
+	volatile uint8_t status;	/* 0 while the device works */
+	uint8_t result;			/* COMPARE: 0 equal, 1 different */
+	uint16_t reserved;
+	uint32_t bytes_completed;
+	uint64_t fault_addr;
+	uint64_t reserved2[2];
+} __attribute__((aligned(32)));
+
+/*
+ * ENQCMD portal, desc: the raw bytes F2 0F 38 F8 /r, here with ModRM 0x06
+ * (reg = rax: the portal address; r/m = (rsi): the descriptor).  Returns
+ * ZF: 0 if the device took the descriptor, 1 if its queue was full.
+ */
+static inline int enqcmd(void *portal, const struct accel_desc *desc)
+{
+	uint8_t zf;
+	__asm__ volatile(".byte 0xf2, 0x0f, 0x38, 0xf8, 0x06\n\t"	/* enqcmd (%rsi), %rax */
+			 "setz %0"
+			 : "=r"(zf) : "a"(portal), "S"(desc) : "cc", "memory");
+	return zf;
+}
+
+/* Submit (retrying while the queue is full) and wait for the completion. */
+static inline int accel_run(void *portal, struct accel_desc *d, struct accel_completion *c)
+{
+	c->status = 0;
+	d->completion = (uint64_t)c;
+	while (enqcmd(portal, d))
+		sched_yield();
+	while (!c->status)
+		sched_yield();
+	return c->status;
+}
+
+/* This thread's PASID fix-up count and state, from the kernel's fpustat. */
+static inline int my_pasid_fixups(int tid, int *active)
+{
+	struct kestrel_fpustat st[64];
+	long n = kestrel_fpustat(st, 64);
+	for (long i = 0; i < n && i < 64; i++)
+		if (st[i].tid == tid) {
+			if (active)
+				*active = !!(st[i].flags & KESTREL_FPU_PASID_ACTIVE);
+			return (int)st[i].pasid_fixups;
+		}
+	return -1;
+}
+
+#endif
