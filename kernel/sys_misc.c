@@ -63,10 +63,21 @@ long sys_close(struct trap_frame *tf)
 	return tf->rdi <= 2 ? 0 : -EBADF;
 }
 
-/* The console is a serial line, not a terminal with a size. */
+/*
+ * The console answers TIOCGWINSZ as a terminal of a fixed 80x24: a serial
+ * line has no way to learn the real size, and saying "terminal" makes
+ * musl line-buffer stdout (isatty() is this ioctl), so a program's output
+ * appears as it prints it.  Every other request: not supported.
+ */
 long sys_ioctl(struct trap_frame *tf)
 {
-	return tf->rdi <= 2 ? -ENOTTY : -EBADF;
+	enum { TIOCGWINSZ = 0x5413 };
+	struct { uint16_t rows, cols, xpixel, ypixel; } ws = { 24, 80, 0, 0 };
+	if (tf->rdi > 2)
+		return -EBADF;
+	if (tf->rsi != TIOCGWINSZ)
+		return -ENOTTY;
+	return copy_to_user((void *)tf->rdx, &ws, sizeof(ws));
 }
 
 struct timespec64 { int64_t sec, nsec; };

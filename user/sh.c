@@ -144,9 +144,9 @@ int main(void)
 	char *argv[MAX_ARGS];
 
 	/*
-	 * musl line-buffers stdout only if ioctl(TIOCGWINSZ) says it is a
-	 * terminal; Kestrel's console says it is not.  Ask for line buffering
-	 * outright, so output appears as it is printed.
+	 * musl line-buffers stdout when ioctl(TIOCGWINSZ) says it is a
+	 * terminal, as Kestrel's console does; ask for it outright anyway, so
+	 * the shell behaves the same wherever stdout goes.
 	 */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 

@@ -164,14 +164,21 @@ static const char *sched_yield_returns_0(void)
 	return NULL;
 }
 
-static const char *tiocgwinsz_enotty(void)
+/* Kestrel's console is a terminal of a fixed 80x24 (so musl line-buffers stdout). */
+static const char *tiocgwinsz_console_size(void)
 {
-	struct winsize ws;
+	struct winsize ws = { 0 };
+	if (!on_kestrel())
+		return "not running on Kestrel";
 	long r = raw_syscall3(SYS_ioctl, 1, TIOCGWINSZ, &ws);
-
-	if (r == 0 && !on_kestrel())
-		return "fd 1 is a terminal on this host";
-	KTAP_EXPECT(r == -ENOTTY, "ioctl(1, TIOCGWINSZ) = %ld, want -ENOTTY", r);
+	KTAP_EXPECT(r == 0 && ws.ws_col == 80 && ws.ws_row == 24,
+		    "ioctl(1, TIOCGWINSZ) = %ld, %ux%u; want 0, 80x24", r, ws.ws_col, ws.ws_row);
+	r = raw_syscall3(SYS_ioctl, 7, TIOCGWINSZ, &ws);
+	KTAP_EXPECT(r == -EBADF, "ioctl(7, TIOCGWINSZ) = %ld, want -EBADF", r);
+	r = raw_syscall3(SYS_ioctl, 1, TCGETS, &ws);
+	KTAP_EXPECT(r == -ENOTTY, "ioctl(1, TCGETS) = %ld, want -ENOTTY", r);
+	r = raw_syscall3(SYS_ioctl, 1, TIOCGWINSZ, NULL);
+	KTAP_EXPECT(r == -EFAULT, "ioctl(1, TIOCGWINSZ, NULL) = %ld, want -EFAULT", r);
 	return NULL;
 }
 
@@ -367,7 +374,7 @@ static const struct ktap_case cases[] = {
 	{ "bad_clock_einval", bad_clock_einval },
 	{ "nanosleep_bad_time_einval", nanosleep_bad_time_einval },
 	{ "sched_yield_returns_0", sched_yield_returns_0 },
-	{ "tiocgwinsz_enotty", tiocgwinsz_enotty },
+	{ "tiocgwinsz_console_size", tiocgwinsz_console_size },
 	{ "unknown_syscall_enosys", unknown_syscall_enosys },
 	{ "set_tid_address_returns_tid", set_tid_address_returns_tid },
 	{ "arch_prctl_set_fs", arch_prctl_set_fs },

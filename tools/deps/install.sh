@@ -39,4 +39,11 @@ if [ -n "$missing" ]; then
 	fi
 fi
 
-exec "$(dirname "$0")/bochs.sh"
+# `make test` sets KESTREL_BOCHS_OPTIONAL=1: if Bochs cannot be built, the
+# bochs-spr row is then reported as skipped (with the reason) instead of
+# stopping every other test from running.
+if [ "${KESTREL_BOCHS_OPTIONAL:-0}" = 1 ]; then
+	"$(dirname "$0")/bochs.sh" || echo "deps: Bochs 3.0 could not be built; the bochs-spr row will be skipped (retry: make deps)"
+else
+	exec "$(dirname "$0")/bochs.sh"
+fi

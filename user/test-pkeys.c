@@ -1,0 +1,209 @@
+/*
+ * test-pkeys: memory protection keys, Linux's pkey_alloc, pkey_free and
+ * pkey_mprotect.  Each user page carries a 4-bit key; PKRU holds two bits
+ * per key, AD (bit 2k: no access) and WD (bit 2k+1: no writes), checked on
+ * every user-mode data access (SDM vol. 3A 4.6.2).  PKRU is a register of
+ * each thread, so changing it needs no system call, only WRPKRU.
+ *
+ * A forbidden access kills with SIGSEGV, so each one runs in a child: this
+ * program spawned again with argv[1] naming what to do (child.h).
+ */
+#define _GNU_SOURCE
+#include <cpuid.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include "child.h"
+#include "ktap.h"
+
+#define PROG "test-pkeys"
+#define NR_pkey_mprotect	329
+#define NR_pkey_alloc		330
+#define NR_pkey_free		331
+#define DISABLE_ACCESS		1	/* PKEY_DISABLE_ACCESS */
+#define DISABLE_WRITE		2	/* PKEY_DISABLE_WRITE */
+#define PAGE			4096
+#define NO_PKU			"PKU not enabled (CPUID.7.0:ECX.OSPKE[4] = 0)"
+
+static long pkey_alloc(unsigned long flags, unsigned long rights)
+{
+	return raw_syscall2(NR_pkey_alloc, flags, rights);
+}
+
+static long pkey_free(long key)
+{
+	return raw_syscall1(NR_pkey_free, key);
+}
+
+static long pkey_mprotect(void *addr, size_t len, int prot, long key)
+{
+	return raw_syscall4(NR_pkey_mprotect, addr, len, prot, key);
+}
+
+/* RDPKRU/WRPKRU #UD unless CR4.PKE is set, which OSPKE reflects. */
+static bool pku_enabled(void)
+{
+	unsigned a, b, c = 0, d;
+
+	if (__get_cpuid_max(0, NULL) >= 7)
+		__cpuid_count(7, 0, a, b, c, d);
+	return c >> 4 & 1;
+}
+
+static uint32_t rdpkru(void)
+{
+	uint32_t pkru, edx;
+	__asm__ volatile("rdpkru" : "=a"(pkru), "=d"(edx) : "c"(0));
+	return pkru;
+}
+
+static void wrpkru(uint32_t pkru)
+{
+	/* "memory": accesses must not move across the change of rights. */
+	__asm__ volatile("wrpkru" :: "a"(pkru), "c"(0), "d"(0) : "memory");
+}
+
+static uint32_t key_bits(uint32_t pkru, long key)
+{
+	return pkru >> (2 * key) & 3;
+}
+
+/* A fresh read-write page holding 42, or NULL. */
+static volatile int *new_page(void)
+{
+	void *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	*(volatile int *)p = 42;
+	return p;
+}
+
+static const char *alloc_gives_1_to_15_then_enospc(void)
+{
+	long keys[16], n = 0, r;
+
+	while (n < 16 && (r = pkey_alloc(0, 0)) >= 0)
+		keys[n++] = r;
+	if (!pku_enabled()) {
+		KTAP_EXPECT(n == 0 && r == -ENOSPC, "no PKU: pkey_alloc = %ld after %ld keys, want -ENOSPC",
+			    n ? keys[0] : r, n);
+		return NULL;
+	}
+	KTAP_EXPECT(n == 15, "got %ld keys, want 15 (1..15: key 0 is every page's default)", n);
+	KTAP_EXPECT(r == -ENOSPC, "pkey_alloc after %ld keys = %ld, want -ENOSPC", n, r);
+	uint32_t seen = 0;
+	for (long i = 0; i < n; i++) {
+		KTAP_EXPECT(keys[i] >= 1 && keys[i] <= 15 && !(seen >> keys[i] & 1),
+			    "key %ld returned: out of 1..15, or twice", keys[i]);
+		seen |= 1u << keys[i];
+	}
+	for (long i = 0; i < n; i++) {
+		r = pkey_free(keys[i]);
+		KTAP_EXPECT(r == 0, "pkey_free(%ld) = %ld", keys[i], r);
+	}
+	r = pkey_alloc(0, 0);
+	KTAP_EXPECT(r == 1, "after freeing them all, pkey_alloc = %ld, want 1 again", r);
+	if (r > 0)
+		pkey_free(r);
+	return NULL;
+}
+
+static const char *free_unallocated_einval(void)
+{
+	static const long bad[] = { 7, 15, 16, -1, 1000 };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		long r = pkey_free(bad[i]);
+		KTAP_EXPECT(r == -EINVAL, "pkey_free(%ld), never allocated: %ld, want -EINVAL", bad[i], r);
+	}
+	long key = pkey_alloc(0, 0);
+	if (key < 0)
+		return pku_enabled() ? NULL : NO_PKU;
+	KTAP_EXPECT(pkey_free(key) == 0, "pkey_free(%ld) failed", key);
+	long r = pkey_free(key);
+	KTAP_EXPECT(r == -EINVAL, "pkey_free(%ld) twice: %ld, want -EINVAL", key, r);
+	return NULL;
+}
+
+static const char *mprotect_bad_key_einval(void)
+{
+	volatile int *p = new_page();
+	if (!KTAP_EXPECT(p, "mmap failed"))
+		return NULL;
+	static const long bad[] = { 5, 16, -2 };	/* -1 means key 0 */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		long r = pkey_mprotect((void *)p, PAGE, PROT_READ | PROT_WRITE, bad[i]);
+		KTAP_EXPECT(r == -EINVAL, "pkey_mprotect(key %ld), not allocated: %ld, want -EINVAL", bad[i], r);
+	}
+	long r = pkey_mprotect((void *)p, PAGE, PROT_READ | PROT_WRITE, -1);
+	KTAP_EXPECT(r == 0, "pkey_mprotect(key -1: the default) = %ld", r);
+	munmap((void *)p, PAGE);
+	return NULL;
+}
+
+static const char *rights_live_in_pkru(void)
+{
+	if (!pku_enabled())
+		return NO_PKU;
+	static const unsigned rights[] = { DISABLE_WRITE, DISABLE_ACCESS, 0, DISABLE_ACCESS | DISABLE_WRITE };
+	long keys[4];
+	uint32_t before = rdpkru();
+
+	for (int i = 0; i < 4; i++) {
+		keys[i] = pkey_alloc(0, rights[i]);
+		if (!KTAP_EXPECT(keys[i] > 0, "pkey_alloc(0, %u) = %ld", rights[i], keys[i]))
+			return NULL;
+		uint32_t now = rdpkru();
+		KTAP_EXPECT(key_bits(now, keys[i]) == rights[i], "key %ld: PKRU %#x has bits %u, want "
+			    "%u (AD at 2k, WD at 2k+1)", keys[i], now, key_bits(now, keys[i]), rights[i]);
+		uint32_t others = ~(3u << (2 * keys[i]));
+		KTAP_EXPECT((now & others) == (before & others), "pkey_alloc(%ld) changed other keys' "
+			    "bits: PKRU %#x, was %#x", keys[i], now, before);
+		before = now;
+	}
+	for (int i = 0; i < 4; i++)
+		pkey_free(keys[i]);
+	return NULL;
+}
+
+/* ---- children: each ends by the access under test ---- */
+
+/* Tag page p with a new key of these rights; exit 10 if that fails. */
+static void protect(volatile int *p, unsigned rights)
+{
+	long key = p ? pkey_alloc(0, rights) : -ENOMEM;
+	if (key <= 0 || pkey_mprotect((void *)p, PAGE, PROT_READ | PROT_WRITE, key) != 0)
+		exit(10);
+}
+
+static int child_write_to_write_disabled(void)
+{
+	volatile int *p = new_page();
+
+	protect(p, DISABLE_WRITE);
+	if (*p != 42)
+		return 11;
+	*p = 43;	/* must fault */
+	return 0;
+}
+
+static int child_read_access_disabled(void)
+{
+	volatile int *p = new_page();
+
+	protect(p, DISABLE_ACCESS);
+	return *p == 42 ? 0 : 11;	/* must fault */
+}
+
+/* Take the rights away, give them back with WRPKRU alone. */
+static int child_wrpkru_grants(void)
+{
+	volatile int *p = new_page();
+
+	protect(p, DISABLE_ACCESS | DISABLE_WRITE);
+	long key = pkey_of_page_unknown;
+	(void)key;
+	return 0;
+}
