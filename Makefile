@@ -30,7 +30,7 @@ CFLAGS		= -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. \
 		  -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-delete-null-pointer-checks \
 		  -fcf-protection=none -MMD -MP
 LDFLAGS		= -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
-NASMFLAGS	= -f elf64 -g -F dwarf -w+all
+NASMFLAGS	= -f elf64 -g -F dwarf -w+all -I./
 
 KERNEL_DIRS	= boot kernel traps fpu
 C_SRCS		= $(wildcard $(addsuffix /*.c,$(KERNEL_DIRS)))

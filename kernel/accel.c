@@ -28,16 +28,14 @@ uint64_t accel_portal_phys(void) { return portal_page; }
  * (the CPU reports which in ZF).  Interrupts off: one CPU, no lock. */
 int accel_submit(const struct accel_desc *d)
 {
-	uint64_t f = read_rflags();
-	cli();
+	uint64_t f = irq_save();
 	int ret = -EAGAIN;
 	if (tail - head < ACCEL_QUEUE_DEPTH) {
 		queue[tail++ % ACCEL_QUEUE_DEPTH] = *d;
 		wakeup(queue);
 		ret = 0;
 	}
-	if (f & (1 << 9))
-		sti();
+	irq_restore(f);
 	return ret;
 }
 
@@ -131,8 +129,7 @@ static void device_thread(void *unused)
 /* Wait until no queued or running descriptor carries pasid. */
 void accel_drain(uint32_t pasid)
 {
-	uint64_t f = read_rflags();
-	cli();
+	uint64_t f = irq_save();
 	for (;;) {
 		bool pending = busy_pasid == pasid;
 		for (unsigned i = head; i != tail && !pending; i++)
@@ -141,8 +138,7 @@ void accel_drain(uint32_t pasid)
 			break;
 		sleep_on(&drained);
 	}
-	if (f & (1 << 9))
-		sti();
+	irq_restore(f);
 }
 
 void accel_init(void)

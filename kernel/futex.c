@@ -24,11 +24,9 @@ static const void *futex_chan(struct process *p, uint64_t uaddr)
 long futex_wait(struct process *p, uint64_t uaddr, uint32_t val, uint64_t timeout_ticks)
 {
 	uint32_t now;
-	uint64_t f = read_rflags();
 	long ret = 0;
-
 	/* Interrupts off from the check to the sleep: a wake cannot slip between. */
-	cli();
+	uint64_t f = irq_save();
 	const void *chan = futex_chan(p, uaddr);
 	if (!chan || copy_from_user(&now, (void *)uaddr, sizeof(now)))
 		ret = -EFAULT;
@@ -45,8 +43,7 @@ long futex_wait(struct process *p, uint64_t uaddr, uint32_t val, uint64_t timeou
 		else if (deadline && timer_ticks() >= deadline)
 			ret = -ETIMEDOUT;
 	}
-	if (f & (1 << 9))
-		sti();
+	irq_restore(f);
 	return ret;
 }
 
@@ -67,14 +64,12 @@ long futex_requeue(struct process *p, uint64_t uaddr, int nwake, int nmove, uint
 	uint32_t now;
 	if (!from || !to)
 		return -EFAULT;
-	uint64_t f = read_rflags();
-	cli();
+	uint64_t f = irq_save();
 	long ret;
 	if (expect && (copy_from_user(&now, (void *)uaddr, sizeof(now)) || now != *expect))
 		ret = expect && now != *expect ? -EAGAIN : -EFAULT;
 	else
 		ret = requeue(from, nwake, to, nmove);
-	if (f & (1 << 9))
-		sti();
+	irq_restore(f);
 	return ret;
 }

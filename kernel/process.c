@@ -21,19 +21,6 @@ static struct process *parent_of_current(void)
 	return current()->proc ? current()->proc : &kernel_process;
 }
 
-static uint64_t irq_off(void)
-{
-	uint64_t f = read_rflags();
-	cli();
-	return f;
-}
-
-static void irq_on(uint64_t f)
-{
-	if (f & (1 << 9))
-		sti();
-}
-
 long process_spawn(const char *name, char *const argv[], char *const envp[])
 {
 	const struct program *prog = program_find(name);
@@ -60,11 +47,11 @@ long process_spawn(const char *name, char *const argv[], char *const envp[])
 	p->pid = t->tid;
 	p->nthreads = 1;
 
-	uint64_t f = irq_off();
+	uint64_t f = irq_save();
 	p->parent = parent_of_current();
 	p->next_child = p->parent->children;
 	p->parent->children = p;
-	irq_on(f);
+	irq_restore(f);
 
 	struct trap_frame regs = {
 		.rip = entry, .rsp = sp, .cs = USER_CS, .ss = USER_DS,
@@ -82,7 +69,7 @@ static void process_free(struct process *p)
 /* Every thread of p stops at its next return to user mode (or wakes to). */
 void process_kill(struct process *p, int status)
 {
-	uint64_t f = irq_off();
+	uint64_t f = irq_save();
 	if (!p->exiting) {
 		p->exiting = true;
 		p->wait_status = status;
@@ -94,7 +81,7 @@ void process_kill(struct process *p, int status)
 		if (t->state == TASK_SLEEPING)
 			sched_add(t);
 	}
-	irq_on(f);
+	irq_restore(f);
 }
 
 /*
@@ -105,11 +92,11 @@ void process_kill(struct process *p, int status)
 void process_thread_exit(struct task *t, int code)
 {
 	struct process *p = t->proc;
-	uint64_t f = irq_off();
+	uint64_t f = irq_save();
 	if (!p->exiting)
 		p->wait_status = W_EXITCODE(code);
 	if (--p->nthreads > 0) {
-		irq_on(f);
+		irq_restore(f);
 		return;
 	}
 	accel_unbind(p);	/* drains the device of this PASID first */
@@ -132,14 +119,14 @@ void process_thread_exit(struct task *t, int code)
 		wakeup(p->parent);
 	else
 		process_free(p);
-	irq_on(f);
+	irq_restore(f);
 }
 
 long process_wait(int pid, int *status, int options)
 {
 	enum { WNOHANG = 1 };
 	struct process *me = parent_of_current();
-	uint64_t f = irq_off();
+	uint64_t f = irq_save();
 	for (;;) {
 		bool any = false;
 		for (struct process **pp = &me->children; *pp; pp = &(*pp)->next_child) {
@@ -153,15 +140,15 @@ long process_wait(int pid, int *status, int options)
 			int found = c->pid;
 			*status = c->wait_status;
 			process_free(c);
-			irq_on(f);
+			irq_restore(f);
 			return found;
 		}
 		if (!any) {
-			irq_on(f);
+			irq_restore(f);
 			return -ECHILD;
 		}
 		if ((options & WNOHANG) || (current()->flags & TIF_KILLED)) {
-			irq_on(f);
+			irq_restore(f);
 			return (options & WNOHANG) ? 0 : -EINTR;
 		}
 		sleep_on(me);

@@ -19,19 +19,6 @@
 
 static struct task *runq_head, *runq_tail;
 
-static uint64_t irq_save(void)
-{
-	uint64_t flags = read_rflags();
-	cli();
-	return flags;
-}
-
-static void irq_restore(uint64_t flags)
-{
-	if (flags & (1 << 9))
-		sti();
-}
-
 void preempt_disable(void) { cpu0.preempt_count++; }
 void preempt_enable(void) { cpu0.preempt_count--; }
 

@@ -48,6 +48,6 @@ void syscall_init(void)
 	wrmsr(MSR_STAR, ((uint64_t)USER_CS32 << 48) | ((uint64_t)KERNEL_CS << 32));
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
 	/* Clear IF (no interrupt before the stack switch), DF (the ABI), TF, and AC (SMAP). */
-	wrmsr(MSR_FMASK, (1 << 9) | (1 << 10) | (1 << 8) | (1 << 18));
+	wrmsr(MSR_FMASK, RFLAGS_IF | (1 << 10) | (1 << 8) | (1 << 18));
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }

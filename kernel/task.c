@@ -75,13 +75,11 @@ static struct task *task_new(const char *name, struct process *proc,
 	*--sp = 0;			/* r15 */
 	t->saved_rsp = (uint64_t)sp;
 
-	uint64_t f = read_rflags();
-	cli();
+	uint64_t f = irq_save();
 	t->tid = next_tid++;
 	t->next_all = all_tasks;
 	all_tasks = t;
-	if (f & (1 << 9))
-		sti();
+	irq_restore(f);
 	return t;
 }
 

@@ -49,6 +49,24 @@ static inline uint64_t read_rflags(void)
 }
 static inline void cli(void) { asm volatile("cli" ::: "memory"); }
 static inline void sti(void) { asm volatile("sti" ::: "memory"); }
+
+/*
+ * Kestrel's one lock: with one CPU and a kernel that is not preempted,
+ * turning interrupts off is all it takes to make a section atomic.
+ * irq_save() returns the old RFLAGS for irq_restore(), so sections nest.
+ */
+#define RFLAGS_IF (1ul << 9)
+static inline uint64_t irq_save(void)
+{
+	uint64_t f;
+	asm volatile("pushfq; popq %0; cli" : "=r"(f) :: "memory");
+	return f;
+}
+static inline void irq_restore(uint64_t f)
+{
+	if (f & RFLAGS_IF)
+		sti();
+}
 static inline void hlt(void) { asm volatile("hlt" ::: "memory"); }
 static inline void invlpg(uintptr_t va) { asm volatile("invlpg (%0)" :: "r"(va) : "memory"); }
 static inline uint64_t rdtsc(void)

@@ -12,6 +12,8 @@
 %define USER_CS         (0x28 | 3)
 %define SYSCALL_VECTOR  0x80            ; marks the frame as a system call
 
+%include "traps/frame.inc"
+
 extern syscall_dispatch
 extern exit_to_user_mode
 global syscall_entry
@@ -28,21 +30,7 @@ syscall_entry:
     push rcx                            ; rip
     push 0                              ; error code
     push SYSCALL_VECTOR                 ; vector
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_REGS
     xor ebp, ebp                        ; backtraces stop here
     mov rdi, rsp
     call syscall_dispatch               ; result goes into frame->rax
@@ -53,51 +41,23 @@ syscall_entry:
     ; the frame so that they disagree (a new thread, a signal-like redirect),
     ; or RIP is not canonical (SYSRET would #GP in ring 0 on Intel CPUs: the
     ; 2012 "SYSRET vulnerability"), leave through IRETQ instead.
-    mov rcx, [rsp + 17 * 8]             ; frame->rip
-    mov r11, [rsp + 19 * 8]             ; frame->rflags
-    cmp rcx, [rsp + 12 * 8]             ; frame->rcx
+    mov rcx, [rsp + TF_RIP]
+    mov r11, [rsp + TF_RFLAGS]
+    cmp rcx, [rsp + TF_RCX]
     jne .iret
-    cmp r11, [rsp + 4 * 8]              ; frame->r11
+    cmp r11, [rsp + TF_R11]
     jne .iret
     mov rax, 0x00007ffffffff000
     cmp rcx, rax
     jae .iret
 
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    POP_REGS
     mov rsp, [rsp + 5 * 8]              ; frame->rsp (past vector, error, rip, cs, rflags)
     swapgs
     o64 sysret
 
 .iret:
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    POP_REGS
     add rsp, 16
     swapgs
     iretq

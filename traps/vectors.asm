@@ -3,6 +3,8 @@
 ; and jumps to trap_common, which saves the general registers to complete
 ; struct trap_frame (traps/traps.h) and calls trap_dispatch(frame).
 
+%include "traps/frame.inc"
+
 extern trap_dispatch
 extern exit_to_user_mode
 global trap_return
@@ -30,36 +32,20 @@ vector_%1:
 %assign i i+1
 %endrep
 
-; Offsets into struct trap_frame.
-%define TF_CS   (18 * 8)
 
 trap_common:
     ; Coming from user mode, GS still holds the user's base: SWAPGS puts
     ; the kernel's per-CPU base in place (and back on the way out).
-    test qword [rsp + TF_CS - 15 * 8], 3
+    test qword [rsp + TF_CS - TF_VECTOR], 3
     jz .kernel
     swapgs
 .kernel:
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_REGS
     cld                         ; the SysV ABI C code expects DF clear
     mov rdi, rsp
     ; Make the saved RIP look like a return address, so backtraces walk
     ; from C through the trap into the interrupted code.
-    push qword [rsp + 17 * 8]   ; frame->rip
+    push qword [rsp + TF_RIP]   ; frame->rip
     push rbp
     mov rbp, rsp
     call trap_dispatch
@@ -73,22 +59,8 @@ trap_return:
     mov rdi, rsp
     call exit_to_user_mode          ; returns with interrupts off
 .restore:
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
-    test qword [rsp + TF_CS - 15 * 8], 3
+    POP_REGS
+    test qword [rsp + TF_CS - TF_VECTOR], 3
     jz .to_kernel
     swapgs
 .to_kernel:
