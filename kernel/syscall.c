@@ -21,6 +21,22 @@ static const struct { syscall_fn fn; const char *name; } kestrel_table[NR_KESTRE
 	KESTREL_SYSCALLS(KENTRY)
 };
 
+/* Names of Linux calls Kestrel lacks that programs commonly make, so the
+ * console can say what a program needed (the full list: Linux's
+ * arch/x86/entry/syscalls/syscall_64.tbl). */
+static const char *const missing_names[NR_LINUX_SYSCALLS] = {
+	[2] = "open", [4] = "stat", [5] = "fstat", [6] = "lstat", [7] = "poll", [8] = "lseek",
+	[17] = "pread64", [18] = "pwrite64", [19] = "readv", [21] = "access", [22] = "pipe",
+	[23] = "select", [25] = "mremap", [32] = "dup", [33] = "dup2", [34] = "pause",
+	[41] = "socket", [57] = "fork", [58] = "vfork", [59] = "execve", [62] = "kill",
+	[63] = "uname", [72] = "fcntl", [79] = "getcwd", [80] = "chdir", [89] = "readlink",
+	[96] = "gettimeofday", [97] = "getrlimit", [102] = "getuid", [104] = "getgid",
+	[107] = "geteuid", [108] = "getegid", [110] = "getppid", [131] = "sigaltstack",
+	[157] = "prctl", [201] = "time", [217] = "getdents64", [230] = "clock_nanosleep",
+	[257] = "openat", [262] = "newfstatat", [293] = "pipe2", [302] = "prlimit64",
+	[318] = "getrandom", [332] = "statx", [334] = "rseq",
+};
+
 void syscall_dispatch(struct trap_frame *tf)
 {
 	uint64_t nr = tf->rax;
@@ -33,8 +49,10 @@ void syscall_dispatch(struct trap_frame *tf)
 		fn = kestrel_table[nr - KSYS_BASE].fn;
 	if (!fn) {
 		/* Say what the program needed: the usual first question. */
-		kprintf("kestrel: %s[%d] called unimplemented system call %lu\n",
-			current()->name, current()->tid, nr);
+		const char *name = nr < NR_LINUX_SYSCALLS ? missing_names[nr] : NULL;
+		kprintf("kestrel: %s[%d] called unimplemented system call %lu%s%s%s\n",
+			current()->name, current()->tid, nr, name ? " (" : "", name ? name : "",
+			name ? ")" : "");
 		tf->rax = -ENOSYS;
 		return;
 	}
