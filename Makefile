@@ -55,6 +55,7 @@ help:
 	@echo "  make run [EMU=bochs] [CMDLINE='...']  boot in QEMU (or Bochs), serial on this terminal"
 	@echo "  make test                            build, then run every test on every platform row"
 	@echo "  make debug                           QEMU halted with its GDB stub, GDB attached"
+	@echo "  make bench                           cycle counts of each XSAVE variant, per row"
 	@echo "  make deps                            install Debian packages and build Bochs 3.0 (cached)"
 	@echo "  make                                 build build/kestrel.elf, build/kestrel.iso, host tools"
 	@echo "  make clean                           remove build/"
@@ -122,6 +123,15 @@ test:
 	@KESTREL_BOCHS_OPTIONAL=1 tools/deps/install.sh
 	@$(MAKE) --no-print-directory all
 	tools/ktest.py
+
+# Benchmarks: cycle counts measured in one run on each row (fpu/bench.c).
+bench:
+	@KESTREL_BOCHS_OPTIONAL=1 tools/deps/install.sh >/dev/null
+	@$(MAKE) --no-print-directory $(BUILD)/kestrel.iso
+	@for row in tcg-max tcg-base bochs-spr; do \
+		echo "== $$row"; \
+		tools/ktest.py --row $$row --raw --cmdline 'bench' --timeout 120 | grep '^bench:' || true; \
+	done
 
 print-host-tests:
 	@echo $(HOST_TESTS)

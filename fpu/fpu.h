@@ -55,6 +55,7 @@ extern struct fpu_config fpu_cfg;
 extern const void *fpu_init_state;	/* what a new task starts from */
 
 void fpu_init(void);
+void fpu_bench(void);		/* fpu/bench.c: make bench */
 const char *fpu_strategy_name(enum fpu_strategy s);
 size_t fpu_sigframe_size(void);
 

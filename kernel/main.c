@@ -28,6 +28,14 @@ static void run_tests(void *selection)
 	kexit(ktest_run(selection) ? EXIT_FAIL : EXIT_PASS);
 }
 
+/* make bench: the cost of each save/restore instruction, then stop. */
+static void run_bench(void *unused)
+{
+	(void)unused;
+	fpu_bench();
+	kexit(EXIT_PASS);
+}
+
 /* The first program; when it exits, so does the machine (as with init). */
 static void run_init(void *name)
 {
@@ -70,7 +78,9 @@ void kmain(uint32_t magic, uint64_t info_phys)
 	crash_if_asked();
 	const char *tests = cmdline_get("ktest");
 	const char *init = cmdline_get("init");
-	if (tests)
+	if (cmdline_has("bench"))
+		kthread_create("bench", run_bench, NULL);
+	else if (tests)
 		kthread_create("ktest", run_tests, (void *)tests);
 	else
 		kthread_create("init", run_init, (void *)(init ? init : "sh"));
