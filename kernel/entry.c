@@ -38,8 +38,10 @@ void exit_to_user_mode(struct trap_frame *tf)
 			schedule();
 			continue;	/* anything may have changed while away */
 		}
-		if (work & TIF_NEED_FPU_LOAD)
+		if (work & TIF_NEED_FPU_LOAD) {
 			fpu_restore_for_user(t);
+			continue;	/* a restore that faulted has set TIF_KILLED */
+		}
 		return;
 	}
 }
