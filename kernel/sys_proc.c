@@ -219,9 +219,7 @@ static long kill_thread(int tid, int sig)
 	if (sig == 0)
 		return 0;
 	process_kill(t->proc, W_SIGNALED(sig));
-	if (t->proc == current()->proc)
-		task_exit(0);
-	return 0;
+	task_exit(0);		/* the caller is in the process too */
 }
 
 long sys_tkill(struct trap_frame *tf) { return kill_thread((int)tf->rdi, (int)tf->rsi); }
