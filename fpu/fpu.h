@@ -50,6 +50,7 @@ struct fpu_config {
 	uint32_t std_size;		/* standard-format size of the user features */
 	bool pasid_emulated;		/* PASID kept in software, not IA32_XSS */
 	uint32_t pasid_sw_offset;	/* emulated: where its present word and value sit */
+	uint32_t mxcsr_mask;		/* the MXCSR bits this CPU implements */
 };
 extern struct fpu_config fpu_cfg;
 extern const void *fpu_init_state;	/* what a new task starts from */
@@ -73,6 +74,7 @@ bool fpregs_valid_for(const struct task *t);	/* are t's registers live on this C
 void fpu_invalidate(struct task *t);		/* forget that t's registers may be live */
 
 /* fpu/update.c: change one component of any task's state. */
+void xstate_update_init(void);
 void *xstate_begin_update(struct task *t, int xfeature);
 void xstate_finish_update(struct task *t, int xfeature);
 void xstate_end_read(struct task *t, int xfeature);	/* after a begin that changed nothing */

@@ -20,10 +20,7 @@
 
 static uint32_t mxcsr_mask(void)
 {
-	/* FXSAVE's MXCSR_MASK field says which MXCSR bits are writable; 0
-	 * means the architectural default 0xffbf (SDM vol. 1 11.6.6). */
-	uint32_t m = *(const uint32_t *)((const char *)fpu_init_state + 28);
-	return m ? m : 0xffbf;
+	return fpu_cfg.mxcsr_mask;	/* measured at boot (fpu/xstate.c) */
 }
 
 size_t xstate_regset_size(void)
@@ -86,8 +83,12 @@ int xstate_regset_set(struct task *t, const void *img, size_t len)
 		const char *src = (bv >> f & 1) ? (const char *)img + fpu_cfg.std_offset[f]
 						: (const char *)fpu_init_state + fpu_cfg.offset[f];
 		memcpy(dst, src, fpu_cfg.sizes[f]);
-		if (f == XFEATURE_FP)	/* keep our own MXCSR_MASK and sw bytes out of it */
-			*(uint32_t *)((char *)dst + 28) = *(const uint32_t *)((const char *)fpu_init_state + 28);
+		if (f == XFEATURE_FP) {
+			/* MXCSR is always taken from the image (it is valid whatever
+			 * XSTATE_BV says); MXCSR_MASK is the CPU's, not the image's. */
+			*(uint32_t *)((char *)dst + MXCSR_OFFSET) = *(const uint32_t *)((const char *)img + MXCSR_OFFSET);
+			*(uint32_t *)((char *)dst + 28) = mxcsr_mask();
+		}
 		xstate_finish_update(t, f);
 	}
 	return 0;

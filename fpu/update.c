@@ -32,6 +32,13 @@
 
 static void *scratch;	/* one component, XSAVEC/XSAVES'd alone */
 
+/* At boot: the scratch buffer, allocated once rather than in a task's path. */
+void xstate_update_init(void)
+{
+	if (fpu_cfg.compacted && !(scratch = kmalloc(fpu_cfg.size)))
+		panic("x86/fpu: no memory for the update API's scratch buffer");
+}
+
 static uint32_t rdpkru(void)
 {
 	uint32_t pkru, edx;
@@ -59,6 +66,32 @@ static void *component(void *buf, int f)
 	return (char *)buf + fpu_cfg.offset[f];
 }
 
+/*
+ * The legacy area is shared: x87 owns bytes 0-23 and 32-159, SSE owns the
+ * XMM registers at 160-415, and MXCSR (bytes 24-31) goes with SSE and AVX:
+ * XSAVE* write it, and XRSTOR* load it, whenever RFBM bit 1 or 2 is set,
+ * whatever XSTATE_BV says (SDM vol. 1 13.4.1, 13.7, 13.8).  So x87 and SSE
+ * are saved and restored together, and an init fill never touches MXCSR.
+ */
+#define LEGACY_MASK ((1ull << XFEATURE_FP) | (1ull << XFEATURE_SSE))
+
+static uint64_t rfbm_for(int f)
+{
+	return f < FIRST_EXTENDED_XFEATURE ? LEGACY_MASK : 1ull << f;
+}
+
+/* Write component f's init value into buf, around MXCSR for x87. */
+static void init_fill(void *buf, int f)
+{
+	const char *init = fpu_init_state;
+	if (f == XFEATURE_FP) {
+		memcpy(buf, init, 24);
+		memcpy((char *)buf + 32, init + 32, 160 - 32);
+	} else {
+		memcpy(component(buf, f), init + fpu_cfg.offset[f], fpu_cfg.sizes[f]);
+	}
+}
+
 /* Copy component f from the live registers into t's buffer. */
 static void save_one(struct task *t, int f)
 {
@@ -71,19 +104,23 @@ static void save_one(struct task *t, int f)
 	} else if (!fpu_cfg.compacted) {
 		/* Standard format: XSAVE with a one-bit RFBM writes just that
 		 * component and its XSTATE_BV bit, in place (SDM 13.7). */
-		xsave_to(t->fpu.state, 1ull << f);
+		xsave_to(t->fpu.state, rfbm_for(f));
+	} else if (f < FIRST_EXTENDED_XFEATURE) {
+		/* Compacted, legacy area: it sits at the same place in every
+		 * layout, so save x87+SSE alone and copy the whole area over. */
+		xsave_to(scratch, LEGACY_MASK);
+		memcpy(t->fpu.state, scratch, 416);
+		set_bv(t, XFEATURE_FP, *xstate_bv(scratch) & 1);
+		set_bv(t, XFEATURE_SSE, *xstate_bv(scratch) >> 1 & 1);
 	} else {
 		/* Compacted: XSAVEC/XSAVES rewrite the whole header and lay out
 		 * only the requested components, so a one-bit save into t's own
 		 * buffer would move the component and clear every other
 		 * XSTATE_BV bit.  Save it alone, then copy it into place. */
-		if (!scratch)
-			scratch = kmalloc(fpu_cfg.size);
 		xsave_to(scratch, 1ull << f);
 		bool inuse = *xstate_bv(scratch) >> f & 1;
-		uint32_t off = f < FIRST_EXTENDED_XFEATURE ? fpu_cfg.offset[f] : XSAVE_EXT_OFFSET;
-		if (inuse)
-			memcpy(component(t->fpu.state, f), (char *)scratch + off, fpu_cfg.sizes[f]);
+		if (inuse)	/* alone in a compacted image, it starts right after the header */
+			memcpy(component(t->fpu.state, f), (char *)scratch + XSAVE_EXT_OFFSET, fpu_cfg.sizes[f]);
 		set_bv(t, f, inuse);
 	}
 }
@@ -96,7 +133,7 @@ void *xstate_begin_update(struct task *t, int f)
 	if (t == current() && !(t->flags & TIF_NEED_FPU_LOAD))
 		save_one(t, f);
 	if (f == XFEATURE_PASID ? !pasid_present(t) : !in_buffer_bv(t, f))
-		memcpy(component(t->fpu.state, f), component((void *)fpu_init_state, f), fpu_cfg.sizes[f]);
+		init_fill(t->fpu.state, f);
 	return component(t->fpu.state, f);
 }
 
@@ -112,7 +149,7 @@ static void restore_one(struct task *t, int f)
 		wrpkru(*(uint32_t *)component(t->fpu.state, f));
 	else if (f == XFEATURE_PASID)
 		pasid_restore_live(t);
-	else if (xrstor_from(t->fpu.state, 1ull << f))
+	else if (xrstor_from(t->fpu.state, rfbm_for(f)))
 		panic("xstate_finish_update: restore of feature %d faulted", f);
 }
 

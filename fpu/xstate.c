@@ -121,9 +121,9 @@ static void print_layout(void)
 }
 
 /*
- * The init image.  XSTATE_BV = 0 says "every feature is in its init
- * state", which is what XRSTOR then loads; but the bytes are filled with
- * the init values too (FCW 0x37f, MXCSR 0x1f80, zeros elsewhere), so code
+ * The init image.  XSTATE_BV says every feature beyond x87 and SSE is in
+ * its init state, which is what XRSTOR then loads; but the bytes hold the
+ * init values too (FCW 0x37f, MXCSR 0x1f80, zeros elsewhere), so code
  * that copies a feature out of this image gets the right value.
  */
 static void build_init_state(void)
@@ -135,9 +135,26 @@ static void build_init_state(void)
 	*(uint32_t *)(img + 24) = 0x1f80;	/* MXCSR: all exceptions masked, round to nearest */
 	if (fpu_cfg.compacted)
 		*xcomp_bv(img) = XCOMP_BV_COMPACTED | fpu_cfg.xfeatures;
+	/*
+	 * x87 and SSE are marked present, holding their init values, so that
+	 * XRSTOR loads MXCSR from the image.  The standard form loads MXCSR
+	 * whenever RFBM[1] or RFBM[2] is set; but an implementation of the
+	 * compacted form may load it only with XSTATE_BV[1] set (Bochs 3.0
+	 * does), and would otherwise hand a new task the previous task's
+	 * MXCSR: a leak a test caught.
+	 */
+	if (fpu_cfg.strategy != FPU_FXSAVE)
+		*xstate_bv(img) = (1ull << XFEATURE_FP) | (1ull << XFEATURE_SSE);
 	/* Prove the image is acceptable to XRSTOR now, not in some task later. */
 	if (xrstor_from(img, ~0ull))
 		panic("x86/fpu: the init image faults on restore");
+	/* Learn which MXCSR bits this CPU implements: the MXCSR_MASK field a
+	 * save writes (0 means the default 0xffbf; SDM vol. 1 11.6.6). */
+	uint8_t *probe = kzalloc(fpu_cfg.hw_size);
+	xsave_to(probe, ~0ull);
+	fpu_cfg.mxcsr_mask = *(uint32_t *)(probe + 28) ? *(uint32_t *)(probe + 28) : 0xffbf;
+	*(uint32_t *)(img + 28) = fpu_cfg.mxcsr_mask;
+	kfree(probe);
 	fpu_init_state = img;
 }
 
@@ -212,6 +229,7 @@ void fpu_init(void)
 	if (fpu_cfg.xss)
 		kprintf("x86/fpu: IA32_XSS = 0x%lx (supervisor state saved by XSAVES)\n", fpu_cfg.xss);
 	build_init_state();
+	xstate_update_init();
 }
 
 size_t fpu_sigframe_size(void)

@@ -11,6 +11,7 @@
 #include "process.h"
 #include "timer.h"
 #include "fpu/fpu.h"
+#include "traps/insn.h"
 
 static void pasid_allocator_limits_and_reuse(struct ktest *t)
 {
@@ -67,7 +68,29 @@ static void pasid_update_of_a_sleeping_thread(struct ktest *t)
 	KEXPECT_EQ(t, status, W_SIGNALED(SIGSEGV));
 }
 
+/* Switched out between the fix-up and the retry, while another task
+ * churns its own PKRU through the update API: the PASID comes back. */
+static void pasid_survives_a_switch_before_the_retry(struct ktest *t)
+{
+	char *churn[] = { "test-pasid", "pkey-churn", NULL }, *bind[] = { "test-pasid", "bind-and-exit", NULL };
+	char *envp[] = { NULL };
+	gp_fixup_then_reschedule = true;
+	long other = process_spawn("test-pasid", churn, envp);
+	long pids[4];
+	for (int i = 0; i < 4; i++)
+		pids[i] = process_spawn("test-pasid", bind, envp);
+	for (int i = 0; i < 4; i++) {
+		int status = -1;
+		process_wait((int)pids[i], &status, 0);
+		KEXPECT_EQ(t, status, 0);	/* one #GP, then the NOOP completed */
+	}
+	int status;
+	process_wait((int)other, &status, 0);
+	gp_fixup_then_reschedule = false;
+}
+
 KTEST_SUITE(pasid,
 	KTEST_CASE(pasid_allocator_limits_and_reuse),
 	KTEST_CASE(pasid_queue_full_then_accepts),
-	KTEST_CASE(pasid_update_of_a_sleeping_thread));
+	KTEST_CASE(pasid_update_of_a_sleeping_thread),
+	KTEST_CASE(pasid_survives_a_switch_before_the_retry));

@@ -40,6 +40,9 @@ USER_CASE(user_threads, "test-threads")
 USER_CASE(user_faults, "test-faults")
 USER_CASE(user_wild_pointers, "test-wildptr")
 USER_CASE(user_hello, "hello")
+USER_CASE(user_xstate, "test-xstate")
+USER_CASE(user_pkeys, "test-pkeys")
+USER_CASE(user_xstate_debug, "test-xstate-debug")
 USER_CASE(user_pasid, "test-pasid")
 USER_CASE(user_accel_demo, "accel-demo")
 
@@ -56,6 +59,9 @@ KTEST_SUITE(user,
 	KTEST_CASE(user_faults),
 	KTEST_CASE(user_wild_pointers),
 	KTEST_CASE(user_hello),
+	KTEST_CASE(user_xstate),
+	KTEST_CASE(user_pkeys),
+	KTEST_CASE(user_xstate_debug),
 	KTEST_CASE(user_pasid),
 	KTEST_CASE(user_accel_demo),
 	KTEST_CASE(user_no_pages_leaked));

@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -77,6 +78,11 @@ struct regs {
 	uint32_t mxcsr, pkru;
 	uint16_t fcw;
 } __attribute__((aligned(64)));
+
+/* The asm below addresses the fields by these offsets. */
+_Static_assert(offsetof(struct regs, k) == 2048 && offsetof(struct regs, st) == 2112 &&
+	       offsetof(struct regs, mxcsr) == 2240 && offsetof(struct regs, pkru) == 2244 &&
+	       offsetof(struct regs, fcw) == 2248, "struct regs layout");
 
 enum { FL_AVX = 1, FL_AVX512 = 2, FL_BW = 4, FL_PKU = 8 };
 
@@ -158,18 +164,18 @@ static void load_yield_store(const struct regs *in, struct regs *out, unsigned f
 {
 	__asm__ volatile(
 		/* load */
-		"test $2, %[fl]\n\tjz 10f\n\t"
+		"test %[avx512], %[fl]\n\tjz 10f\n\t"
 		X16(LDZ) HI16(LDZ)
-		"test $4, %[fl]\n\tjz 11f\n\t" X8(LDKQ) "jmp 13f\n"
+		"test %[bw], %[fl]\n\tjz 11f\n\t" X8(LDKQ) "jmp 13f\n"
 		"11:\n\t" X8(LDKW) "jmp 13f\n"
-		"10:\n\ttest $1, %[fl]\n\tjz 12f\n\t" X16(LDY) "jmp 13f\n"
+		"10:\n\ttest %[avx], %[fl]\n\tjz 12f\n\t" X16(LDY) "jmp 13f\n"
 		"12:\n\t" X16(LDX)
 		"13:\n\t"
 		"ldmxcsr " OFF_MXCSR "(%[in])\n\t"
 		"fninit\n\t"
 		"fldcw " OFF_FCW "(%[in])\n\t"
 		X8(FLD)
-		"test $8, %[fl]\n\tjz 14f\n\t"
+		"test %[pku], %[fl]\n\tjz 14f\n\t"
 		"mov " OFF_PKRU "(%[in]), %%eax\n\txor %%ecx, %%ecx\n\txor %%edx, %%edx\n\twrpkru\n"
 		"14:\n\t"
 		/* the loop: registers only, plus the kernel */
@@ -182,7 +188,7 @@ static void load_yield_store(const struct regs *in, struct regs *out, unsigned f
 		"cmp %%r9, %%rax\n\tjb 16b\n\t"
 		"dec %%r8\n\tjnz 15b\n\t"
 		/* store, the load's mirror image */
-		"test $8, %[fl]\n\tjz 20f\n\t"
+		"test %[pku], %[fl]\n\tjz 20f\n\t"
 		"xor %%ecx, %%ecx\n\trdpkru\n\tmov %%eax, " OFF_PKRU "(%[out])\n"
 		"20:\n\t"
 		X8(FSTP)
@@ -190,19 +196,22 @@ static void load_yield_store(const struct regs *in, struct regs *out, unsigned f
 		"fninit\n\t"		/* the C default FCW; the stack is empty again */
 		"stmxcsr " OFF_MXCSR "(%[out])\n\t"
 		"ldmxcsr %[dflt]\n\t"
-		"test $2, %[fl]\n\tjz 21f\n\t"
+		"test %[avx512], %[fl]\n\tjz 21f\n\t"
 		X16(STZ) HI16(STZ)
-		"test $4, %[fl]\n\tjz 22f\n\t" X8(STKQ) "jmp 24f\n"
+		"test %[bw], %[fl]\n\tjz 22f\n\t" X8(STKQ) "jmp 24f\n"
 		"22:\n\t" X8(STKW) "jmp 24f\n"
-		"21:\n\ttest $1, %[fl]\n\tjz 23f\n\t" X16(STY) "jmp 24f\n"
+		"21:\n\ttest %[avx], %[fl]\n\tjz 23f\n\t" X16(STY) "jmp 24f\n"
 		"23:\n\t" X16(STX)
 		"24:\n\t"
 		/* Leave no dirty upper halves to slow down the SSE code that follows. */
-		"test $1, %[fl]\n\tjz 25f\n\tvzeroupper\n"
+		"test %[avx], %[fl]\n\tjz 25f\n\tvzeroupper\n"
 		"25:\n"
 		:
 		: [in] "r"(in), [out] "r"(out), [fl] "r"(flags), [yields] "r"(yields),
-		  [spin] "r"(spin), [nr] "i"(SYS_sched_yield), [dflt] "m"(mxcsr_default)
+		  [spin] "r"(spin), [nr] "i"(SYS_sched_yield), [dflt] "m"(mxcsr_default),
+		  [avx] "i"(FL_AVX), [avx512] "i"(FL_AVX512), [bw] "i"(FL_BW), [pku] "i"(FL_PKU)
+		/* Code compiled without -mavx512f keeps nothing in zmm16-31,
+		 * opmasks or upper halves, so only these need naming. */
 		: "rax", "rcx", "rdx", "r8", "r9", "r11", "memory", "cc",
 		  "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
 		  "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15",
