@@ -10,23 +10,8 @@
 #include "task.h"
 #include "uaccess.h"
 #include "fpu/fpu.h"
+#include "user/kestrel_abi.h"
 #include "traps/traps.h"
-
-struct kestrel_fpustat {
-	int32_t tid, pid;
-	char name[16];
-	uint64_t saves, restores, restores_skipped;
-	uint32_t pasid_fixups;
-	uint32_t flags;		/* 1: PASID activated, 2: registers live, 4: TIF_NEED_FPU_LOAD */
-};
-
-struct kestrel_fpuinfo {
-	char strategy[16];
-	uint32_t size, std_size;
-	uint64_t xfeatures, xcr0, xss;
-	uint32_t compacted, pasid_emulated;
-	uint64_t saves, restores, restores_skipped;	/* totals since boot */
-};
 
 /* fpustat(buf, n): one record per user task; returns how many exist. */
 long sys_fpustat(struct trap_frame *tf)

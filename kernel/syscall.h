@@ -34,17 +34,8 @@
 #define SYS_pkey_free		331
 #define NR_LINUX_SYSCALLS	335
 
-/* Kestrel-only calls: bit 29 set, a range Linux's table never uses. */
-#define KSYS_BASE		0x20000000
-#define KSYS_spawn		(KSYS_BASE + 0)
-#define KSYS_progs		(KSYS_BASE + 1)
-#define KSYS_free_pages		(KSYS_BASE + 2)
-#define KSYS_fpustat		(KSYS_BASE + 3)
-#define KSYS_fpuinfo		(KSYS_BASE + 4)
-#define KSYS_xstate_get		(KSYS_BASE + 5)
-#define KSYS_xstate_set		(KSYS_BASE + 6)
-#define KSYS_fpu_selftest	(KSYS_BASE + 7)
-#define KSYS_accel_bind		(KSYS_BASE + 8)
+/* Kestrel-only calls: numbers in user/kestrel_abi.h, shared with programs. */
+#include "user/kestrel_abi.h"
 #define NR_KESTREL_SYSCALLS	9
 
 /*

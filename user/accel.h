@@ -10,28 +10,6 @@
 #include <sched.h>
 #include "kestrel.h"
 
-enum { ACCEL_NOOP = 0x00, ACCEL_MEMMOVE = 0x03, ACCEL_FILL = 0x04, ACCEL_COMPARE = 0x05 };
-enum { ACCEL_STATUS_SUCCESS = 0x01, ACCEL_STATUS_PAGE_FAULT = 0x03, ACCEL_STATUS_BAD_OPCODE = 0x10 };
-
-struct accel_desc {
-	uint32_t pasid;		/* filled in by ENQCMD from IA32_PASID */
-	uint32_t flags_op;	/* opcode in bits 31:24 */
-	uint64_t completion;	/* address of a struct accel_completion, 32-byte aligned */
-	uint64_t src;		/* FILL: the 8-byte pattern */
-	uint64_t dst;		/* COMPARE: the second source */
-	uint32_t size;
-	uint32_t reserved[7];
-} __attribute__((aligned(64)));
-
-struct accel_completion {
-	volatile uint8_t status;	/* 0 while the device works */
-	uint8_t result;			/* COMPARE: 0 equal, 1 different */
-	uint16_t reserved;
-	uint32_t bytes_completed;
-	uint64_t fault_addr;
-	uint64_t reserved2[2];
-} __attribute__((aligned(32)));
-
 /*
  * ENQCMD portal, desc: the raw bytes F2 0F 38 F8 /r, here with ModRM 0x06
  * (reg = rax: the portal address; r/m = (rsi): the descriptor).  Returns

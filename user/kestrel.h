@@ -1,14 +1,9 @@
 /*
- * Kestrel's own system calls, the ones Linux does not have.
- *
- * Everything else a Kestrel program calls is a Linux x86-64 system call with
- * Linux's number and meaning, so musl works unchanged.  Our additions must
- * never collide with a Linux number, present or future.  Linux numbers count
- * up from 0 (a few hundred today), and the x32 ABI marks its calls with bit
- * 30 (0x40000000).  Bit 29 is used by neither: Kestrel's calls are
- * 0x20000000 + n.  On Linux such a number is simply unknown, so each wrapper
- * below returns -ENOSYS there, which is how a program tells it is not on
- * Kestrel.
+ * Kestrel's own system calls, the ones Linux does not have: one wrapper
+ * each.  Their numbers (bit 29 set, a range Linux never uses) and the
+ * structures they pass are in kestrel_abi.h, which the kernel shares.  On
+ * Linux such a number is simply unknown, so each wrapper returns -ENOSYS
+ * there, which is how a program tells it is not on Kestrel.
  *
  * Return values follow Linux's convention: a result, or a negative errno.
  * The wrappers hand it back as is; they do not set errno.
@@ -17,18 +12,8 @@
 #define KESTREL_H
 
 #include <errno.h>
+#include "kestrel_abi.h"
 #include "raw_syscall.h"
-
-#define KSYS_BASE		0x20000000L
-#define KSYS_spawn		(KSYS_BASE + 0)
-#define KSYS_progs		(KSYS_BASE + 1)
-#define KSYS_free_pages		(KSYS_BASE + 2)
-#define KSYS_fpustat		(KSYS_BASE + 3)
-#define KSYS_fpuinfo		(KSYS_BASE + 4)
-#define KSYS_xstate_get		(KSYS_BASE + 5)
-#define KSYS_xstate_set		(KSYS_BASE + 6)
-#define KSYS_fpu_selftest	(KSYS_BASE + 7)
-#define KSYS_accel_bind		(KSYS_BASE + 8)
 
 /*
  * Start the boot-module program named prog ("hello", "sh") as a new process,
@@ -57,36 +42,11 @@ static inline long kestrel_free_pages(void)
 
 /* ---- extended state (docs/extended-state.md) ---- */
 
-/* One user task's extended-state counters, as the shell's fpustat prints them. */
-struct kestrel_fpustat {
-	int tid, pid;
-	char name[16];
-	unsigned long long saves;		/* XSAVE* at switch-out */
-	unsigned long long restores;		/* XRSTOR* on the way back to user mode */
-	unsigned long long restores_skipped;	/* registers still valid: no XRSTOR */
-	unsigned int pasid_fixups;		/* #GP on ENQCMD that installed the PASID */
-	unsigned int flags;			/* KESTREL_FPU_* */
-};
-#define KESTREL_FPU_PASID_ACTIVE	1	/* this thread's IA32_PASID is valid */
-#define KESTREL_FPU_REGS_LIVE		2	/* its state is in the registers now */
-#define KESTREL_FPU_NEED_LOAD		4	/* TIF_NEED_FPU_LOAD is set */
-
 /* Fill st[0..n) with every user task's counters; returns how many tasks exist. */
 static inline long kestrel_fpustat(struct kestrel_fpustat *st, unsigned long n)
 {
 	return raw_syscall2(KSYS_fpustat, st, n);
 }
-
-/* How this CPU's extended state is kept. */
-struct kestrel_fpuinfo {
-	char strategy[16];			/* "xsaves", "xsavec", "xsaveopt", "xsave", "fxsave" */
-	unsigned int size;			/* bytes per task buffer, in the kernel's format */
-	unsigned int std_size;			/* bytes of the standard-format image (xstate_get) */
-	unsigned long long xfeatures;		/* every feature in a buffer */
-	unsigned long long xcr0, xss;		/* user features, supervisor features */
-	unsigned int compacted, pasid_emulated;
-	unsigned long long saves, restores, restores_skipped;	/* totals since boot */
-};
 
 static inline long kestrel_fpuinfo(struct kestrel_fpuinfo *info)
 {
