@@ -65,12 +65,36 @@ static inline int ktap_indent(void)
 	return ktap_.indent;
 }
 
-static inline void ktap_plan(int n)
+/* The indentation the spawning test asked for (KTAP_INDENT), 0 to 64. */
+static inline void ktap_set_indent_(void)
 {
 	const char *env = getenv("KTAP_INDENT");
 	int indent = env ? atoi(env) : 0;
 
 	ktap_.indent = indent < 0 ? 0 : indent > 64 ? 64 : indent;
+}
+
+/*
+ * A diagnostic line ("# ..."), also from a child that prints no KTAP of
+ * its own: it is indented like the test that spawned it.
+ */
+__attribute__((format(printf, 1, 2)))
+static inline void ktap_note(const char *fmt, ...)
+{
+	char msg[480];
+	va_list ap;
+
+	if (!ktap_.planned)
+		ktap_set_indent_();
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ktap_print("# %s", msg);
+}
+
+static inline void ktap_plan(int n)
+{
+	ktap_set_indent_();
 	ktap_.planned = n;
 	ktap_print("KTAP version 1");
 	ktap_print("1..%d", n);

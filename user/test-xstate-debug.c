@@ -140,25 +140,6 @@ static const char *diff(const struct snap *want, const struct snap *got, bool pk
 	return NULL;
 }
 
-/* A diagnostic at the indentation of the test that spawned us (KTAP_INDENT). */
-__attribute__((format(printf, 1, 2)))
-static void note(const char *fmt, ...)
-{
-	const char *env = getenv("KTAP_INDENT");
-	char line[300];
-	int n = snprintf(line, sizeof(line), "%*s# ", env ? atoi(env) & 63 : 0, "");
-	va_list ap;
-
-	va_start(ap, fmt);
-	n += vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
-	va_end(ap);
-	if (n > (int)sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	if (write(1, line, n) < 0)
-		_exit(1);
-}
-
 static int victim_main(void)
 {
 	static struct snap snaps[ROUNDS];
@@ -183,7 +164,7 @@ static int victim_main(void)
 			state = 2;
 		else {
 			diff(&states[state], &snaps[r], pku, why, sizeof(why));
-			note("victim, round %d of %d: %s", r + 1, ROUNDS, why);
+			ktap_note("victim, round %d of %d: %s", r + 1, ROUNDS, why);
 			return 1;
 		}
 	}

@@ -349,25 +349,6 @@ static void stress(uint64_t seed, unsigned seconds, struct stress_result *res)
 	}
 }
 
-/* A diagnostic line at the indentation of the test that spawned us. */
-__attribute__((format(printf, 1, 2)))
-static void note(const char *fmt, ...)
-{
-	const char *env = getenv("KTAP_INDENT");
-	char line[400];
-	int n = snprintf(line, sizeof(line), "%*s# ", env ? atoi(env) & 63 : 0, "");
-	va_list ap;
-
-	va_start(ap, fmt);
-	n += vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
-	va_end(ap);
-	if (n > (int)sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	if (write(1, line, n) < 0)
-		_exit(2);
-}
-
 static int worker_main(uint64_t seed, unsigned seconds)
 {
 	struct stress_result res;
@@ -376,7 +357,7 @@ static int worker_main(uint64_t seed, unsigned seconds)
 
 	stress(seed, seconds, &res);
 	if (res.msg[0]) {
-		note("worker %s", res.msg);
+		ktap_note("worker %s", res.msg);
 		return 1;
 	}
 	char counters[100] = "";
@@ -385,7 +366,7 @@ static int worker_main(uint64_t seed, unsigned seconds)
 		if (st[i].tid == tid)
 			snprintf(counters, sizeof(counters), "; switched out %llu times, restored %llu "
 				 "(%llu restores skipped)", st[i].saves, st[i].restores, st[i].restores_skipped);
-	note("worker seed %llu: %lu rounds, %lu yields, all registers intact%s",
+	ktap_note("worker seed %llu: %lu rounds, %lu yields, all registers intact%s",
 	     (unsigned long long)seed, res.rounds, res.yields, counters);
 	return 0;
 }
@@ -450,7 +431,7 @@ static int init_check_main(void)
 	const uint8_t *fx = init_fx.b;
 	int bad = 0;
 
-#define WANT(cond, ...) do { if (!(cond)) { note("init-check: " __VA_ARGS__); bad = 1; } } while (0)
+#define WANT(cond, ...) do { if (!(cond)) { ktap_note("init-check: " __VA_ARGS__); bad = 1; } } while (0)
 	/* The FXSAVE image's fields: SDM vol. 1 table 10-2 (64-bit format: 10-3). */
 	uint16_t fcw = *(const uint16_t *)fx, fsw = *(const uint16_t *)(fx + 2);
 	uint32_t mxcsr = *(const uint32_t *)(fx + 24);
@@ -596,17 +577,17 @@ static int x87_spy_main(void)
 			x87_pointers(&a, x, &fip, &fdp);
 			checks++;
 			if (fip == (uint64_t)x87_leak_ip || (fdp && fdp == (uint64_t)&x87_leak_data)) {
-				note("x87-spy: %s shows FIP %#llx, FDP %#llx: x87-user's instruction "
+				ktap_note("x87-spy: %s shows FIP %#llx, FDP %#llx: x87-user's instruction "
 				     "%p and operand %p", x ? "XSAVE64" : "FXSAVE64", (unsigned long long)fip,
 				     (unsigned long long)fdp, (void *)x87_leak_ip, (void *)&x87_leak_data);
 				return 1;
 			}
 			if ((fip || fdp) && !others++)
-				note("x87-spy: FIP %#llx, FDP %#llx: not x87-user's, but not zero either",
+				ktap_note("x87-spy: FIP %#llx, FDP %#llx: not x87-user's, but not zero either",
 				     (unsigned long long)fip, (unsigned long long)fdp);
 		}
 	}
-	note("x87-spy: %llu saves, none showed x87-user's pointers", (unsigned long long)checks);
+	ktap_note("x87-spy: %llu saves, none showed x87-user's pointers", (unsigned long long)checks);
 	return 0;
 }
 
