@@ -11,6 +11,7 @@
 #include "kernel/process.h"
 #include "kernel/task.h"
 #include "kernel/timer.h"
+#include "kernel/x86.h"
 #include "fpu.h"
 #include "xsave.h"
 
@@ -55,6 +56,7 @@ static void fpu_two_tasks_keep_their_registers(struct ktest *t)
 	KEXPECT_EQ(t, wait_for(a), 0);
 	KEXPECT_EQ(t, wait_for(b), 0);
 	KEXPECT(t, fpu_totals.restores - restores >= 100);	/* they really alternated */
+	KEXPECT(t, !(read_cr0() & (1ul << 3)));	/* CR0.TS: never lazy #NM switching (LazyFP) */
 }
 
 /* Edit a sleeping task whose registers are still cached: the edit must be
@@ -112,7 +114,6 @@ static void fpu_update_of_init_component(struct ktest *t)
 	long pid = spawn("sleeps", "51", "1", "1");
 	struct task *p = task_by_tid((int)pid);
 	KASSERT(t, p != NULL);	/* not run yet: its buffer is the init image */
-	int tested = 0;
 	for (int f = FIRST_EXTENDED_XFEATURE; f < 64; f++) {
 		if (!(fpu_cfg.xcr0 >> f & 1))
 			continue;
@@ -124,11 +125,13 @@ static void fpu_update_of_init_component(struct ktest *t)
 			zero &= c[i] == 0;
 		xstate_end_read(p, f);
 		ktest_check(t, zero, __FILE__, __LINE__, "feature %d does not read as its init value", f);
-		tested++;
 	}
+	memset((char *)p->fpu.state + fpu_cfg.offset[XFEATURE_PASID], 0xaa, 8);
+	uint64_t *pasid = xstate_begin_update(p, XFEATURE_PASID);	/* software or hardware */
+	KASSERT(t, pasid != NULL);
+	KEXPECT_EQ(t, *pasid, 0);		/* init: invalid, no PASID */
+	xstate_end_read(p, XFEATURE_PASID);
 	KEXPECT_EQ(t, wait_for(pid), 0);
-	if (!tested)
-		KSKIP(t, "no XSAVE feature beyond x87 and SSE is enabled");
 }
 
 /* A corrupt image that reaches XRSTOR kills its task, not the kernel, and

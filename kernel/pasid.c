@@ -26,8 +26,11 @@ int pasid_alloc(struct process *p)
 	for (int i = 0; i < PASID_LIMIT; i++) {
 		if (table[i].pasid)
 			continue;
-		uint32_t id = next_pasid;
-		next_pasid = next_pasid + 1 < (1u << PASID_BITS) ? next_pasid + 1 : 1;
+		uint32_t id;
+		do {	/* after the counter wraps, skip IDs still bound */
+			id = next_pasid;
+			next_pasid = next_pasid + 1 < (1u << PASID_BITS) ? next_pasid + 1 : 1;
+		} while (pasid_owner(id));
 		table[i].pasid = id;
 		table[i].p = p;
 		return (int)id;
@@ -59,7 +62,9 @@ int pasid_in_use(void)
 }
 
 /* The portal page is the device's, shared by every bound process: mapped
- * uncached (PCD|PWT, as device registers are) and never freed with them. */
+ * uncached (PCD|PWT, as device registers are), never freed with them, and
+ * read-only, since only (emulated) ENQCMD may write to it: a plain store
+ * would otherwise reach every other bound process. */
 long accel_bind(struct process *p)
 {
 	if (p->pasid)
@@ -71,7 +76,7 @@ long accel_bind(struct process *p)
 	for (uint64_t hit; (hit = uvm_first_mapped(p->root, va, 1)); va -= PAGE_SIZE)
 		;
 	if (vm_map(p->root, va, accel_portal_phys(),
-		   PTE_U | PTE_W | PTE_PCD | PTE_PWT | PTE_NX | PTE_DEVICE)) {
+		   PTE_U | PTE_PCD | PTE_PWT | PTE_NX | PTE_DEVICE)) {
 		pasid_free((uint32_t)pasid);
 		return -ENOMEM;
 	}

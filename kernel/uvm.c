@@ -75,10 +75,12 @@ int uvm_protect(uint64_t root, uint64_t va, size_t npages, uint64_t flags)
 		if (!pte || !*pte)
 			return -ENOMEM;	/* Linux: part of the range is not mapped */
 	}
-	/* A new protection keeps the page's protection key (PTE bits 62:59). */
+	/* A new protection keeps what is the page's, not the protection's: its
+	 * protection key, and for a device page its caching and ownership. */
 	for (size_t i = 0; i < npages; i++) {
 		uint64_t old = *vm_walk(root, va + i * PAGE_SIZE, false);
-		vm_map(root, va + i * PAGE_SIZE, old & PTE_ADDR, flags | (old & PTE_PKEY));
+		uint64_t keep = old & (PTE_PKEY | PTE_DEVICE | PTE_PCD | PTE_PWT);
+		vm_map(root, va + i * PAGE_SIZE, old & PTE_ADDR, flags | keep);
 	}
 	return 0;
 }

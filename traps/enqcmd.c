@@ -13,6 +13,7 @@
 #include "kernel/kernel.h"
 #include "kernel/accel.h"
 #include "kernel/cpu.h"
+#include "kernel/mm.h"
 #include "kernel/process.h"
 #include "kernel/task.h"
 #include "kernel/uaccess.h"
@@ -70,8 +71,10 @@ bool enqcmd_emulate(struct trap_frame *tf)
 		return true;
 	}
 
-	struct process *p = t->proc;
-	if (!p->portal || dst < p->portal || dst >= p->portal + PAGE_SIZE)
+	/* The enqueue store goes to whatever the address maps now: it must be
+	 * the device's portal page (the process may have unmapped it). */
+	uint64_t *pte = dst < USER_TOP ? vm_walk(t->proc->root, dst, false) : NULL;
+	if (!pte || !(*pte & PTE_DEVICE) || (*pte & PTE_ADDR) != accel_portal_phys())
 		process_fault(tf, SIGSEGV, "ENQCMD to an address that is not the device's portal");
 	uint64_t fs = t->fs_base, gs = rdmsr(MSR_KERNEL_GS_BASE);	/* the user's GS base */
 	struct accel_desc d;
@@ -80,8 +83,9 @@ bool enqcmd_emulate(struct trap_frame *tf)
 		tf->vector = T_PF;
 		process_fault(tf, SIGSEGV, "#PF reading ENQCMD's 64-byte command");
 	}
-	d.pasid = (d.pasid & ~(IA32_PASID_VALID | ((1u << PASID_BITS) - 1))) |
-		  (uint32_t)(pasid & ((1u << PASID_BITS) - 1));
+	/* The first dword becomes the PASID, with bit 31 (privileged) and the
+	 * reserved bits 30:20 zero: the command's own value is not used. */
+	d.pasid = (uint32_t)(pasid & ((1u << PASID_BITS) - 1));
 	if (accel_submit(&d) == 0)
 		tf->rflags &= ~RFLAGS_ZF;
 	else

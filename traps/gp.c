@@ -22,6 +22,10 @@
 #include "insn.h"
 #include "traps.h"
 
+/* Kernel test hook (kernel/pasid_test.c): switch the task out between the
+ * fix-up and the retry, so the PASID must survive a save and a restore. */
+bool gp_fixup_then_reschedule;
+
 /* NULL if the #GP was a first ENQCMD and is now fixed; else why not. */
 static const char *enqcmd_fixup(struct trap_frame *tf)
 {
@@ -35,7 +39,7 @@ static const char *enqcmd_fixup(struct trap_frame *tf)
 	if (!t->proc->pasid)
 		return "#GP on ENQCMD: the process is not bound to a device (no PASID)";
 	if (t->fpu.pasid_activated)
-		return "#GP on ENQCMD although this thread's PASID is valid";
+		return "#GP on ENQCMD after this thread's PASID was installed (a real #GP)";
 
 	uint64_t *pasid_msr = xstate_begin_update(t, XFEATURE_PASID);
 	if (!pasid_msr)
@@ -44,6 +48,8 @@ static const char *enqcmd_fixup(struct trap_frame *tf)
 	xstate_finish_update(t, XFEATURE_PASID);
 	t->fpu.pasid_activated = true;	/* a second #GP is a real one */
 	t->fpu.pasid_fixups++;
+	if (gp_fixup_then_reschedule)
+		t->flags |= TIF_NEED_RESCHED;
 	return NULL;
 }
 

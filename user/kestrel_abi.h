@@ -26,7 +26,7 @@
 #define KSYS_fpu_selftest	(KSYS_BASE + 7)
 #define KSYS_accel_bind		(KSYS_BASE + 8)
 
-/* One user task's extended-state counters, as the shell's fpustat prints them. */
+/* One user task's extended-state counters, as the fpustat program prints them. */
 struct kestrel_fpustat {
 	int tid, pid;
 	char name[16];

@@ -201,6 +201,22 @@ static const char *unbound_enqcmd_is_killed(void)
 	return NULL;
 }
 
+/* The portal is the device's page: a plain store faults, unmapping it
+ * frees nothing of ours (and nothing of the device's), and an ENQCMD to
+ * where it was is refused. */
+static const char *portal_belongs_to_the_device(void)
+{
+	if (!on_kestrel())
+		return "not running on Kestrel";
+	char why[80];
+	int st = child_run(PROG, "store-to-portal");
+	KTAP_EXPECT(child_killed_by(st, SIGSEGV), "a store to the portal: %s", child_describe(st, why, sizeof(why)));
+	st = child_run(PROG, "unmap-portal");
+	KTAP_EXPECT(child_killed_by(st, SIGSEGV), "ENQCMD after unmapping the portal: %s",
+		    child_describe(st, why, sizeof(why)));
+	return NULL;
+}
+
 /* A spawned child has its own address space: no PASID, and its own #GP. */
 static const char *child_does_not_inherit(void)
 {
@@ -263,6 +279,22 @@ static int child_main(const char *mode)
 		noop();				/* a second #GP: fatal */
 		return 2;
 	}
+	if (strcmp(mode, "store-to-portal") == 0) {
+		bind_once();
+		*(volatile char *)portal = 1;	/* read-only to the program: killed */
+		return 1;
+	}
+	if (strcmp(mode, "unmap-portal") == 0) {
+		if (!bind_once() || noop() != ACCEL_STATUS_SUCCESS)
+			return 1;
+		long before = kestrel_free_pages();
+		mprotect(portal, 4096, PROT_READ);
+		munmap(portal, 4096);
+		if (kestrel_free_pages() != before)
+			return 3;		/* the device's page went to the allocator */
+		enqcmd(portal, &d);		/* nothing there now: killed */
+		return 1;
+	}
 	if (strcmp(mode, "pkey-churn") == 0) {	/* PKRU updates through the kernel's API */
 		for (int i = 0; i < 200; i++) {
 			long k = raw_syscall2(330, 0, 0);
@@ -284,6 +316,7 @@ static const struct ktap_case cases[] = {
 	{ "full_queue_answers_zf", full_queue_answers_zf },
 	{ "pasid_survives_switches", pasid_survives_switches },
 	{ "unbound_enqcmd_is_killed", unbound_enqcmd_is_killed },
+	{ "portal_belongs_to_the_device", portal_belongs_to_the_device },
 	{ "child_does_not_inherit", child_does_not_inherit },
 	{ "exit_frees_the_pasid", exit_frees_the_pasid },
 };

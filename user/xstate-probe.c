@@ -1,6 +1,6 @@
 /*
  * A user task with recognisable extended state, for the kernel's fpu
- * tests (kernel/fpu_test.c).  It fills XMM0-15 and MXCSR with a pattern
+ * tests (fpu/switch_test.c).  It fills XMM0-15 and MXCSR with a pattern
  * derived from SEED, makes one system call with the pattern live, and
  * checks afterwards that the registers are exactly what they should be:
  * unchanged, or (for "edit" and "selftest") XMM0's low half replaced by
