@@ -18,12 +18,6 @@
 
 #define ROUNDS 2000
 
-static const enum cpu_feature needs[] = {
-	[FPU_FXSAVE] = X86_FEATURE_FXSR, [FPU_XSAVE] = X86_FEATURE_XSAVE,
-	[FPU_XSAVEOPT] = X86_FEATURE_XSAVEOPT, [FPU_XSAVEC] = X86_FEATURE_XSAVEC,
-	[FPU_XSAVES] = X86_FEATURE_XSAVES,
-};
-
 /* Write every XMM register, so the SSE state counts as modified. */
 static void dirty(void)
 {
@@ -60,10 +54,8 @@ void fpu_bench(void)
 	kprintf("bench: (an emulator's TSC is its own: QEMU TCG's follows host time, Bochs's counts instructions)\n");
 	kernel_fpu_begin();
 	for (int s = FPU_FXSAVE; s <= FPU_XSAVES; s++) {
-		if (!cpu_has(needs[s]) || (s == FPU_XSAVES && saved != FPU_XSAVES))
+		if (!fpu_strategy_supported(s) || (s == FPU_XSAVES && saved != FPU_XSAVES))
 			continue;	/* XSAVES needs IA32_XSS set up for it: only as the chosen one */
-		if (s >= FPU_XSAVEC && s != FPU_XSAVES && !cpu_has(X86_FEATURE_XSAVEC))
-			continue;
 		fpu_cfg.strategy = s;
 		memset(buf, 0, 16384);
 		xsave_to(buf, ~0ul);	/* a valid image for the restores */

@@ -58,6 +58,7 @@ extern const void *fpu_init_state;	/* what a new task starts from */
 void fpu_init(void);
 void fpu_bench(void);		/* fpu/bench.c: make bench */
 const char *fpu_strategy_name(enum fpu_strategy s);
+bool fpu_strategy_supported(enum fpu_strategy s);
 size_t fpu_sigframe_size(void);
 
 /* fpu/switch.c: tasks, switches, the return to user mode. */

@@ -45,6 +45,12 @@ const char *fpu_strategy_name(enum fpu_strategy s)
 	return strategy_names[s];
 }
 
+/* Does this CPU have strategy s's instructions? */
+bool fpu_strategy_supported(enum fpu_strategy s)
+{
+	return cpu_has(strategy_needs[s]) && (s == FPU_FXSAVE || cpu_has(X86_FEATURE_XSAVE));
+}
+
 static const char *const feature_names[] = {
 	[0] = "x87 floating point registers", [1] = "SSE registers", [2] = "AVX registers",
 	[5] = "AVX-512 opmask", [6] = "AVX-512 Hi256", [7] = "AVX-512 ZMM_Hi256",
@@ -58,7 +64,7 @@ static enum fpu_strategy choose_strategy(void)
 {
 	enum fpu_strategy best = FPU_FXSAVE;
 	for (int s = FPU_XSAVES; s > FPU_FXSAVE; s--) {
-		if (cpu_has(strategy_needs[s])) {
+		if (fpu_strategy_supported(s)) {
 			best = s;
 			break;
 		}
@@ -69,7 +75,7 @@ static enum fpu_strategy choose_strategy(void)
 	for (int s = 0; s < (int)ARRAY_SIZE(strategy_names); s++) {
 		if (strcmp(want, strategy_names[s]) != 0)
 			continue;
-		if (cpu_has(strategy_needs[s]) && (s == FPU_FXSAVE || cpu_has(X86_FEATURE_XSAVE)))
+		if (fpu_strategy_supported(s))
 			return s;
 		kprintf("x86/fpu: xsave=%s refused: this CPU has no %s; using %s\n",
 			want, strategy_names[s], strategy_names[best]);
