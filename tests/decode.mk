@@ -17,11 +17,11 @@ $(BUILD)/host/test_elf: $(BUILD)/host/data/hello
 DECODE_ELF_DEFS := -DHELLO_ELF='"$(BUILD)/host/data/hello"'
 endif
 
-$(BUILD)/host/test_elf: tests/test_elf.c kernel/elf.c kernel/elf.h kernel/errno.h
+$(BUILD)/host/test_elf: tests/test_elf.c tests/ktap.h kernel/elf.c kernel/elf.h kernel/errno.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) $(DECODE_ELF_DEFS) -o $@ $(filter %.c,$^)
 
-$(BUILD)/host/test_enqcmd_decode: tests/test_enqcmd_decode.c \
+$(BUILD)/host/test_enqcmd_decode: tests/test_enqcmd_decode.c tests/ktap.h \
 		traps/enqcmd_decode.c traps/enqcmd_decode.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ $(filter %.c,$^)

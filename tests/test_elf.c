@@ -16,6 +16,7 @@
 
 #include "../kernel/elf.h"
 #include "../kernel/errno.h"
+#include "ktap.h"
 
 #define FILE_SIZE	0x2000
 #define PT_GNU_STACK	0x6474e551	/* GNU extension; the parser ignores it */
@@ -35,16 +36,6 @@ struct spec {
 
 static uint8_t image[FILE_SIZE + 1];	/* +1 so we can also parse at image + 1 */
 
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("# ", stdout);
-	vprintf(fmt, ap);
-	fputs("\n", stdout);
-	va_end(ap);
-}
 
 static void put(uint8_t *p, uint64_t v, int n)
 {

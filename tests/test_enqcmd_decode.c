@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "../traps/enqcmd_decode.h"
+#include "ktap.h"
 
 struct row {
 	const char *hex;
@@ -172,16 +173,6 @@ static const struct row rows[] = {
 static int test_no;
 static int failed;
 
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("# ", stdout);
-	vprintf(fmt, ap);
-	fputs("\n", stdout);
-	va_end(ap);
-}
 
 static void result(bool ok, const char *fmt, ...)
 {
