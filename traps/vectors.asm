@@ -41,7 +41,12 @@ trap_common:
     swapgs
 .kernel:
     PUSH_REGS
-    cld                         ; the SysV ABI C code expects DF clear
+    ; A clean RFLAGS for C: DF clear (the SysV ABI), and AC clear, so an
+    ; interrupt that arrives inside copy_from_user's STAC..CLAC window does
+    ; not run its handler with SMAP switched off.  (IF is already clear: an
+    ; interrupt gate.)  IRETQ restores the interrupted code's RFLAGS.
+    push 2                      ; bit 1 is always set
+    popfq
     mov rdi, rsp
     ; Make the saved RIP look like a return address, so backtraces walk
     ; from C through the trap into the interrupted code.
