@@ -47,8 +47,8 @@ static void run_init(void *name)
 	}
 	int status;
 	process_wait((int)pid, &status, 0);
-	kprintf("kestrel: %s exited (status %x)\n", (char *)name, status);
-	kexit(EXIT_PASS);
+	kprintf("kestrel: %s exited (wait status 0x%x)\n", (char *)name, status);
+	kexit(status == 0 ? EXIT_PASS : EXIT_FAIL);
 }
 
 void kmain(uint32_t magic, uint64_t info_phys)
