@@ -8,6 +8,7 @@
  *
  *   xstate-probe sleeps SEED N MS       N sleeps of MS ms, pattern kept
  *   xstate-probe spin SEED MS           sched_yield for MS ms, pattern kept
+ *   xstate-probe yields SEED N          N sched_yields, pattern kept
  *   xstate-probe edit SEED VALUE MS     sleep MS; the kernel edits XMM0[63:0]
  *   xstate-probe selftest SEED VALUE    kestrel_fpu_selftest(SSE, VALUE)
  *
@@ -111,6 +112,14 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "spin") == 0 && argc == 4) {
 		uint64_t end = now_ms() + strtoull(argv[3], NULL, 0);
 		while (now_ms() < end) {
+			call_with(&in, &out, SYS_sched_yield, 0, 0, 0);
+			if (check(&in, &out, "after sched_yield"))
+				return 1;
+		}
+		return 0;
+	}
+	if (strcmp(argv[1], "yields") == 0 && argc == 4) {
+		for (long n = atol(argv[3]); n > 0; n--) {
 			call_with(&in, &out, SYS_sched_yield, 0, 0, 0);
 			if (check(&in, &out, "after sched_yield"))
 				return 1;
