@@ -13,13 +13,17 @@
 #include "fpu.h"
 #include "xsave.h"
 
+#define MSR_IA32_PL2_SSP 0x6a6
+#define MSR_IA32_PL3_SSP 0x6a7
+
 static const uint64_t pattern[4] = {
 	0x0123456789abcdef, 0xfedcba9876543210, 0x1111222233334444, 0x5555666677778888,
 };
 
-/* Load recognisable values into XMM0 (and YMM0's upper half, k1, PKRU
- * where present), save with the kernel's own instruction, and look for
- * them where the layout says. */
+/* Load recognisable values into XMM0 (and YMM0's upper half, k1, PKRU,
+ * the AMX tile configuration and the CET shadow-stack pointers where
+ * enabled), save with the kernel's own instruction, and look for them
+ * where the layout says. */
 static void xstate_offsets_match_the_cpu(struct ktest *t)
 {
 	uint8_t *buf = kzalloc(fpu_cfg.size);
@@ -32,9 +36,25 @@ static void xstate_offsets_match_the_cpu(struct ktest *t)
 		asm volatile("kmovq %0, %%k1" :: "m"(pattern[1]));
 	if (fpu_cfg.xcr0 >> XFEATURE_PKRU & 1)
 		asm volatile("wrpkru" :: "a"(0x0c), "c"(0), "d"(0));
+	/* AMX: a tile configuration whose first byte is the palette (1). */
+	static uint8_t tilecfg[64] __attribute__((aligned(64))) = { 1 };
+	if (fpu_cfg.xcr0 >> XFEATURE_XTILE_CFG & 1)
+		asm volatile("ldtilecfg %0" :: "m"(tilecfg));
+	/* CET, supervisor state in IA32_XSS: the user SSP and PL2's SSP, by
+	 * WRMSR (CET itself stays off, so nothing uses them). */
+	if (fpu_cfg.xss >> XFEATURE_CET_USER & 1)
+		wrmsr(MSR_IA32_PL3_SSP, pattern[0] & ~7ul & 0x00007ffffffffff8ul);
+	if (fpu_cfg.xss >> XFEATURE_CET_KERNEL & 1)
+		wrmsr(MSR_IA32_PL2_SSP, pattern[3] & 0x00007ffffffffff8ul);
 	if (fpu_cfg.compacted)
 		*xcomp_bv(buf) = 0;	/* XSAVEC/XSAVES write the header themselves */
 	xsave_to(buf, ~0ull);
+	if (fpu_cfg.xcr0 >> XFEATURE_XTILE_CFG & 1)
+		asm volatile("tilerelease");
+	if (fpu_cfg.xss >> XFEATURE_CET_USER & 1)
+		wrmsr(MSR_IA32_PL3_SSP, 0);
+	if (fpu_cfg.xss >> XFEATURE_CET_KERNEL & 1)
+		wrmsr(MSR_IA32_PL2_SSP, 0);
 	kernel_fpu_end();
 
 	KEXPECT_EQ(t, memcmp(buf + fpu_cfg.offset[XFEATURE_SSE], pattern, 16), 0);
@@ -44,6 +64,14 @@ static void xstate_offsets_match_the_cpu(struct ktest *t)
 		KEXPECT_EQ(t, *(uint64_t *)(buf + fpu_cfg.offset[XFEATURE_OPMASK] + 8), pattern[1]);
 	if (fpu_cfg.xcr0 >> XFEATURE_PKRU & 1)
 		KEXPECT_EQ(t, *(uint32_t *)(buf + fpu_cfg.offset[XFEATURE_PKRU]), 0x0c);
+	if (fpu_cfg.xcr0 >> XFEATURE_XTILE_CFG & 1)
+		KEXPECT_EQ(t, buf[fpu_cfg.offset[XFEATURE_XTILE_CFG]], 1);
+	if (fpu_cfg.xss >> XFEATURE_CET_USER & 1)	/* IA32_U_CET, then IA32_PL3_SSP */
+		KEXPECT_EQ(t, *(uint64_t *)(buf + fpu_cfg.offset[XFEATURE_CET_USER] + 8),
+			   pattern[0] & 0x00007ffffffffff8ul);
+	if (fpu_cfg.xss >> XFEATURE_CET_KERNEL & 1)	/* PL0, PL1, PL2 SSP */
+		KEXPECT_EQ(t, *(uint64_t *)(buf + fpu_cfg.offset[XFEATURE_CET_KERNEL] + 16),
+			   pattern[3] & 0x00007ffffffffff8ul);
 	if (fpu_cfg.compacted)
 		KEXPECT_EQ(t, *xcomp_bv(buf), XCOMP_BV_COMPACTED | fpu_cfg.xfeatures);
 	kfree(buf);
