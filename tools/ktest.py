@@ -32,7 +32,7 @@ Logs: build/ktest/<row>.log (a row's whole serial log: boot log and raw KTAP),
 build/ktest/host.log, build/ktest/summary.txt. Non-default command lines get
 their own ISO, cached in build/ktest/iso-<hash>/. Env: KESTREL_CACHE, KESTREL_QEMU.
 """
-import argparse, hashlib, os, re, shutil, signal, subprocess, sys, threading, time  # noqa: E401
+import argparse, fcntl, hashlib, os, re, shutil, signal, subprocess, sys, threading, time  # noqa: E401
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -481,6 +481,13 @@ def main(argv=None):
     suite = a.suite or (None if a.raw and a.cmdline is not None else 'all')
     tests = suite is not None or 'ktest=' in (a.cmdline or '')
     OUT.mkdir(parents=True, exist_ok=True)
+    # One run at a time: runs share build/ktest/<row>.log and the ISO cache.
+    run_lock = open(OUT / '.lock', 'w')     # held until this process exits
+    try:
+        fcntl.flock(run_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print('ktest: another run is using build/ktest; waiting for it', flush=True)
+        fcntl.flock(run_lock, fcntl.LOCK_EX)
     iso, lock = None, threading.Lock()
     if any(skip_reason(r) is None for r in rows):
         cmdline = make_cmdline(suite, a.cmdline or '')
