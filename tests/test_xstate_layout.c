@@ -428,6 +428,24 @@ static void parse_variants(void)
 	if (parse_text(one_untagged, &c, err, sizeof(err)))
 		fail("%s", err);
 	EXPECT_EQ(c.sub[0].ecx, 0x340);
+	/* Old AIDA64 dumps: no tags; after sub-leaf 0, one line per supported
+	 * component (Sandy Bridge: AVX only), or sub-leaf 1 first if it is there. */
+	static const char old_aida[] =
+		"CPUID 0000000D: 00000007-00000340-00000340-00000000\n"
+		"CPUID 0000000D: 00000100-00000240-00000000-00000000\n";
+	static const char old_aida_sub1[] =
+		"CPUID 0000000D: 00000007-00000340-00000340-00000000\n"
+		"CPUID 0000000D: 00000001-00000000-00000000-00000000\n"
+		"CPUID 0000000D: 00000100-00000240-00000000-00000000\n";
+	if (parse_text(old_aida, &c, err, sizeof(err)))
+		fail("%s", err);
+	EXPECT_EQ(c.sub[2].eax, 256);
+	EXPECT_EQ(c.sub[2].ebx, 576);
+	EXPECT_EQ(c.sub[1].eax, 0);
+	if (parse_text(old_aida_sub1, &c, err, sizeof(err)))
+		fail("%s", err);
+	EXPECT_EQ(c.sub[1].eax, 1);
+	EXPECT_EQ(c.sub[2].ebx, 576);
 }
 
 static void expect_parse_error(const char *text, const char *want)
@@ -446,10 +464,15 @@ static void parse_errors(void)
 	struct xstate_cpuid c;
 	char err[256] = "";
 
-	/* An old AIDA64 dump: its second 0xD line is sub-leaf 2, not 1. */
+	/* Untagged lines that fit neither reading: 1 component, 4 lines. */
 	expect_parse_error("CPUID 0000000D: 00000007-00000340-00000340-00000000\n"
+			   "CPUID 0000000D: 00000001-00000000-00000000-00000000\n"
+			   "CPUID 0000000D: 00000100-00000240-00000000-00000000\n"
 			   "CPUID 0000000D: 00000100-00000240-00000000-00000000\n",
-			   "text:2: leaf 0xD line without an [SL nn] tag");
+			   "cannot tell which sub-leaf each is");
+	expect_parse_error("CPUID 0000000D: 00000007-00000340-00000340-00000000\n"
+			   "CPUID 0000000D: 00000100-00000240-00000000-00000000 [SL 02]\n",
+			   "tagged and untagged leaf 0xD lines mixed");
 	expect_parse_error("CPUID 0000000D: 00000007-00000340-00000340 [SL 00]\n",
 			   "text:1: malformed CPUID line");
 	expect_parse_error("\nCPUID 0000000D: 00000007-00000340-00000340-0000000G\n",

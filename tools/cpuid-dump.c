@@ -5,8 +5,10 @@
  * ("Logical CPU #0", "CPUID Registers / Logical CPU #0"), add comments
  * after the registers, follow the CPUID blocks with MSR blocks, and old
  * ones have no "[SL nn]" tags at all.  So: a register line is whatever
- * starts "CPUID <hex>:", the first block ends at the next "------[" title
- * or at the next leaf 0, and an untagged leaf 0xD line is sub-leaf 0.
+ * starts "CPUID <hex>:", and the first block ends at the next "------["
+ * title or at the next leaf 0.  In an untagged dump the leaf 0xD lines
+ * come in sub-leaf order, sub-leaf 0 first, then (perhaps) sub-leaf 1,
+ * then one line per supported component: their count tells which.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -97,10 +99,43 @@ static bool parse_registers(const char *p, uint32_t r[4], long *subleaf)
 	return true;
 }
 
+/*
+ * Untagged leaf 0xD lines: line 0 is sub-leaf 0, whose EDX:EAX lists the
+ * supported user components; the lines after it (if any) are those
+ * components in index order, preceded by sub-leaf 1 when there is one
+ * line to spare.
+ */
+static int assign_untagged(struct xstate_cpuid *c, uint32_t lines[][4], int n, bool *seen,
+			   const char *name, char *err, size_t errlen)
+{
+	uint64_t supported = lines[0][0] | (uint64_t)lines[0][3] << 32;
+	int ncomp = 0, next = 1;
+	for (int i = FIRST_EXTENDED_XFEATURE; i < XFEATURE_MAX; i++)
+		ncomp += supported >> i & 1;
+	if (n != 1 && n != 1 + ncomp && n != 2 + ncomp) {
+		seterr(err, errlen, "%s: %d leaf 0xD lines without [SL nn] tags for %d supported components: "
+		       "cannot tell which sub-leaf each is", name, n, ncomp);
+		return -1;
+	}
+	int subs[XFEATURE_MAX] = { 0 }, k = 0;
+	if (n == 2 + ncomp)
+		subs[next++] = 1;
+	for (int i = FIRST_EXTENDED_XFEATURE; i < XFEATURE_MAX; i++)
+		if (supported >> i & 1)
+			subs[next++] = i;
+	for (k = 0; k < n; k++) {
+		c->sub[subs[k]] = (struct xstate_subleaf){ lines[k][0], lines[k][1], lines[k][2], lines[k][3] };
+		seen[subs[k]] = true;
+	}
+	return 0;
+}
+
 int cpuid_dump_read(FILE *f, const char *name, struct xstate_cpuid *c,
 		    char *err, size_t errlen)
 {
 	bool in_block = false, seen_leaf0 = false, seen[XFEATURE_MAX] = { false };
+	uint32_t untagged[XFEATURE_MAX][4];
+	int n_untagged = 0, n_tagged = 0;
 	uint32_t max_leaf = 0, leaf, r[4];
 	unsigned long lineno = 0;
 	char *line = NULL;
@@ -135,13 +170,19 @@ int cpuid_dump_read(FILE *f, const char *name, struct xstate_cpuid *c,
 		if (leaf != CPUID_LEAF_XSTATE)
 			continue;
 		if (sl < 0) {
-			if (seen[0]) {
+			if (n_untagged == XFEATURE_MAX || (n_untagged && n_tagged)) {
 				seterr(err, errlen, "%s:%lu: leaf 0xD line without an [SL nn] tag after sub-leaf 0: "
 				       "cannot tell which sub-leaf it is", name, lineno);
 				goto out;
 			}
-			sl = 0;
+			memcpy(untagged[n_untagged++], r, sizeof(r));
+			continue;
 		}
+		if (n_untagged) {
+			seterr(err, errlen, "%s:%lu: tagged and untagged leaf 0xD lines mixed", name, lineno);
+			goto out;
+		}
+		n_tagged++;
 		if (sl >= XFEATURE_MAX)
 			continue;	/* reserved sub-leaves */
 		if (seen[sl]) {
@@ -152,6 +193,8 @@ int cpuid_dump_read(FILE *f, const char *name, struct xstate_cpuid *c,
 		seen[sl] = true;
 		c->sub[sl] = (struct xstate_subleaf){ r[0], r[1], r[2], r[3] };
 	}
+	if (n_untagged && assign_untagged(c, untagged, n_untagged, seen, name, err, errlen))
+		goto out;
 	if (ferror(f)) {
 		seterr(err, errlen, "%s: read error: %s", name, strerror(errno));
 		goto out;
