@@ -66,12 +66,16 @@ static void fpu_update_of_cached_sleeping_task(struct ktest *t)
 {
 	char value[24];
 	ksnprintf(value, sizeof(value), "0x%lx", VALUE);
-	long pid = spawn("edit", "21", value, "100");
+	long pid = spawn("edit", "21", value, "500");
 	KASSERT(t, pid > 0);
-	nap(40);
-	struct task *p = task_by_tid((int)pid);
-	KASSERT(t, p != NULL);
-	KEXPECT(t, p->state == TASK_SLEEPING);
+	/* Wait (in emulated time, however slow the host) for its nanosleep;
+	 * look the task up each time, in case it has already gone. */
+	struct task *p = NULL;
+	for (int i = 0; i < 200 && !(p && p->state == TASK_SLEEPING); i++) {
+		nap(2);
+		p = task_by_tid((int)pid);
+	}
+	KASSERT(t, p && p->state == TASK_SLEEPING);
 	KEXPECT(t, fpregs_valid_for(p));		/* still the owner */
 	uint64_t *xmm0 = xstate_begin_update(p, XFEATURE_SSE);
 	KASSERT(t, xmm0 != NULL);
