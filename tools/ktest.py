@@ -463,7 +463,7 @@ def main(argv=None):
     ap.add_argument('--host-only', action='store_true', help='only the host tests')
     ap.add_argument('--raw', action='store_true', help='print the serial log as it comes')
     ap.add_argument('--list-rows', action='store_true', help='list the rows, and why one cannot run')
-    ap.add_argument('--timeout', type=float, default=60, help='seconds per boot (default 60; 0: none)')
+    ap.add_argument('--timeout', type=float, default=120, help='seconds per boot (default 120; 0: none)')
     ap.add_argument('--jobs', type=int, default=2, help='rows run in parallel (default 2)')
     ap.add_argument('--py-ktap', help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
