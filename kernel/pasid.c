@@ -72,10 +72,8 @@ long accel_bind(struct process *p)
 	int pasid = pasid_alloc(p);
 	if (pasid < 0)
 		return pasid;
-	uint64_t va = USER_MMAP_TOP - PAGE_SIZE;
-	for (uint64_t hit; (hit = uvm_first_mapped(p->root, va, 1)); va -= PAGE_SIZE)
-		;
-	if (vm_map(p->root, va, accel_portal_phys(),
+	uint64_t va = uvm_find_free(p->root, 1, MMAP_FLOOR(p));
+	if (!va || vm_map(p->root, va, accel_portal_phys(),
 		   PTE_U | PTE_PCD | PTE_PWT | PTE_NX | PTE_DEVICE)) {
 		pasid_free((uint32_t)pasid);
 		return -ENOMEM;

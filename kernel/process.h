@@ -21,6 +21,8 @@ int uvm_map_anon(uint64_t root, uint64_t va, size_t npages, uint64_t flags);
 void uvm_unmap(uint64_t root, uint64_t va, size_t npages);
 int uvm_protect(uint64_t root, uint64_t va, size_t npages, uint64_t flags);
 uint64_t uvm_first_mapped(uint64_t root, uint64_t va, size_t npages);
+uint64_t uvm_find_free(uint64_t root, size_t npages, uint64_t floor);
+#define MMAP_FLOOR(p)		((p)->brk_start + (1ul << 30))	/* brk may grow 1 GiB */
 int uvm_copy_out(uint64_t root, uint64_t va, const void *src, size_t n);
 
 /* kernel/exec.c: load a program into a fresh process. */

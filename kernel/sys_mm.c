@@ -37,7 +37,7 @@ long sys_brk(struct trap_frame *tf)
 {
 	struct process *p = current()->proc;
 	uint64_t want = tf->rdi, old = ALIGN_UP(p->brk, PAGE_SIZE);
-	if (want < p->brk_start || want > p->brk_start + (1ul << 30))
+	if (want < p->brk_start || want > MMAP_FLOOR(p))
 		return (long)p->brk;		/* Linux: an impossible brk returns the old one */
 	uint64_t new = ALIGN_UP(want, PAGE_SIZE);
 	if (new > old) {
@@ -72,12 +72,9 @@ long sys_mmap(struct trap_frame *tf)
 			return err;
 		uvm_unmap(p->root, addr, n);
 	} else {
-		/* The highest free range below USER_MMAP_TOP: first fit, top down,
-		 * so freed ranges (and their page tables) are used again. */
-		addr = USER_MMAP_TOP - len;
-		for (uint64_t hit; (hit = uvm_first_mapped(p->root, addr, n)); addr = hit - len)
-			if (hit - len < p->brk_start + (1ul << 30))
-				return -ENOMEM;
+		addr = uvm_find_free(p->root, n, MMAP_FLOOR(p));
+		if (!addr)
+			return -ENOMEM;
 	}
 	if (uvm_map_anon(p->root, addr, n, prot_to_pte(prot)))
 		return -ENOMEM;

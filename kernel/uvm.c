@@ -96,6 +96,20 @@ uint64_t uvm_first_mapped(uint64_t root, uint64_t va, size_t npages)
 	return 0;
 }
 
+/*
+ * Where mmap puts things: the highest free range of npages below
+ * USER_MMAP_TOP and at or above floor, first fit, top down, so freed
+ * ranges (and their page tables) are used again.  0 if there is none.
+ */
+uint64_t uvm_find_free(uint64_t root, size_t npages, uint64_t floor)
+{
+	uint64_t len = npages * PAGE_SIZE, va = USER_MMAP_TOP - len;
+	for (uint64_t hit; (hit = uvm_first_mapped(root, va, npages)); va = hit - len)
+		if (hit - len < floor || hit < len)
+			return 0;
+	return va;
+}
+
 /* Copy into another address space through the direct map (no CR3 switch). */
 int uvm_copy_out(uint64_t root, uint64_t va, const void *src, size_t n)
 {
