@@ -30,6 +30,7 @@ bool pmm_is_free(uint64_t pa);
 #define PTE_ADDR 0x000ffffffffff000ul
 
 #define USER_TOP	0x0000800000000000ul	/* first non-canonical address */
+#define MMAP_MIN_ADDR	0x10000ul	/* no user page below: Linux's default vm.mmap_min_addr */
 #define KSTACK_AREA	0xffffff0000000000ul	/* PML4 slot 510: kernel stacks */
 #define KSTACK_PAGES	4			/* 16 KiB, plus one guard page */
 
@@ -39,6 +40,22 @@ int vm_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags);
 uint64_t vm_unmap(uint64_t root, uint64_t va);	/* returns the old physical page, or 0 */
 uint64_t *vm_walk(uint64_t root, uint64_t va, bool create); /* the 4 KiB PTE, or NULL */
 uint64_t vm_nx(void);				/* PTE_NX if the CPU has NX, else 0 */
+uint64_t vm_pte(uint64_t pa, uint64_t flags);	/* the leaf entry vm_map would write */
+void vm_flush(uint64_t root, uint64_t va);	/* INVLPG, if root can be cached */
+
+/*
+ * The range walker: fn(root, pte, va, arg) for each 4 KiB entry of [va, end)
+ * that holds something (present, or a PROT_NONE frame), in address order.
+ * Upper-level entries that are not present are skipped whole, so the cost
+ * follows what is mapped, not the length of the range.  fn may rewrite or
+ * clear the entry (and flushes it); a non-zero return stops the walk and is
+ * returned.  VM_WALK_PRUNE frees each page table that fn left empty.
+ * User half only.
+ */
+typedef long (*vm_pte_fn)(uint64_t root, uint64_t *pte, uint64_t va, void *arg);
+#define VM_WALK_PRUNE	1
+long vm_walk_range(uint64_t root, uint64_t va, uint64_t end, int flags, vm_pte_fn fn, void *arg);
+extern uint64_t vm_walk_steps;			/* entries read by every walk, for tests */
 
 void *kstack_alloc(void);	/* returns the top; the page below the bottom is unmapped */
 void kstack_free(void *top);

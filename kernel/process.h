@@ -22,6 +22,7 @@ void uvm_unmap(uint64_t root, uint64_t va, size_t npages);
 int uvm_protect(uint64_t root, uint64_t va, size_t npages, uint64_t flags);
 uint64_t uvm_first_mapped(uint64_t root, uint64_t va, size_t npages);
 uint64_t uvm_find_free(uint64_t root, size_t npages, uint64_t floor);
+uint64_t uvm_find_free_below(uint64_t root, size_t npages, uint64_t floor, uint64_t top);
 #define MMAP_FLOOR(p)		((p)->brk_start + (1ul << 30))	/* brk may grow 1 GiB */
 int uvm_copy_out(uint64_t root, uint64_t va, const void *src, size_t n);
 

@@ -21,93 +21,122 @@ uint64_t uvm_create(void)
 	return root;
 }
 
-/* Free the tables and pages below `table` at the given level (3 = PML4). */
-static void free_level(uint64_t *table, int level, int limit)
+/*
+ * Every operation on a range of user pages goes through vm_walk_range, so
+ * its cost follows the pages mapped, not the range's length: a munmap of
+ * all 128 TiB of an almost empty address space reads a few hundred entries.
+ */
+
+/* A device's page (PTE_DEVICE) is not the process's to free. */
+static long unmap_pte(uint64_t root, uint64_t *pte, uint64_t va, void *arg)
 {
-	for (int i = 0; i < limit; i++) {
-		uint64_t e = table[i];
-		if (!(e & (PTE_P | PTE_PROTNONE)))
-			continue;
-		if (level > 0)
-			free_level(phys_to_virt(e & PTE_ADDR), level - 1, 512);
-		if (!(level == 0 && (e & PTE_DEVICE)))
-			pmm_free(e & PTE_ADDR);
-	}
+	(void)arg;
+	uint64_t old = *pte;
+	*pte = 0;
+	vm_flush(root, va);
+	if (!(old & PTE_DEVICE))
+		pmm_free(old & PTE_ADDR);
+	return 0;
+}
+
+/* Page tables left empty are freed too: a program that maps and unmaps
+ * one page in each of many 2 MiB regions must not pile up tables. */
+void uvm_unmap(uint64_t root, uint64_t va, size_t npages)
+{
+	vm_walk_range(root, va, va + npages * PAGE_SIZE, VM_WALK_PRUNE, unmap_pte, NULL);
 }
 
 void uvm_destroy(uint64_t root)
 {
 	if ((read_cr3() & PTE_ADDR) == root)
 		panic("uvm_destroy: address space %lx is in use", root);
-	free_level(phys_to_virt(root), 3, 256);
+	vm_walk_range(root, 0, USER_TOP, VM_WALK_PRUNE, unmap_pte, NULL);
 	pmm_free(root);
-}
-
-void uvm_unmap(uint64_t root, uint64_t va, size_t npages)
-{
-	for (size_t i = 0; i < npages; i++) {
-		uint64_t *pte = vm_walk(root, va + i * PAGE_SIZE, false);
-		bool device = pte && (*pte & PTE_DEVICE);
-		uint64_t pa = vm_unmap(root, va + i * PAGE_SIZE);
-		if (pa && !device)
-			pmm_free(pa);
-	}
 }
 
 int uvm_map_anon(uint64_t root, uint64_t va, size_t npages, uint64_t flags)
 {
+	if (va < MMAP_MIN_ADDR)
+		return -EPERM;	/* never page 0, nor anything below mmap_min_addr */
 	for (size_t i = 0; i < npages; i++) {
 		uint64_t pa = pmm_alloc_zeroed();
 		if (!pa || vm_map(root, va + i * PAGE_SIZE, pa, flags)) {
 			if (pa)
 				pmm_free(pa);
-			uvm_unmap(root, va, i);
+			uvm_unmap(root, va, i + 1);	/* with any tables made for page i */
 			return -ENOMEM;
 		}
 	}
 	return 0;
 }
 
-int uvm_protect(uint64_t root, uint64_t va, size_t npages, uint64_t flags)
+/* Stops at the first hole: the entries come in address order. */
+static long check_contiguous(uint64_t root, uint64_t *pte, uint64_t va, void *expect)
 {
-	for (size_t i = 0; i < npages; i++) {
-		uint64_t *pte = vm_walk(root, va + i * PAGE_SIZE, false);
-		if (!pte || !*pte)
-			return -ENOMEM;	/* Linux: part of the range is not mapped */
-	}
-	/* A new protection keeps what is the page's, not the protection's: its
-	 * protection key, and for a device page its caching and ownership. */
-	for (size_t i = 0; i < npages; i++) {
-		uint64_t old = *vm_walk(root, va + i * PAGE_SIZE, false);
-		uint64_t keep = old & (PTE_PKEY | PTE_DEVICE | PTE_PCD | PTE_PWT);
-		vm_map(root, va + i * PAGE_SIZE, old & PTE_ADDR, flags | keep);
-	}
+	(void)root, (void)pte;
+	if (va != *(uint64_t *)expect)
+		return -ENOMEM;
+	*(uint64_t *)expect = va + PAGE_SIZE;
 	return 0;
 }
 
-/* The lowest mapped page in the range, or 0 if none is. */
+/* A new protection keeps what is the page's, not the protection's: its
+ * protection key, and for a device page its caching and ownership. */
+static long protect_pte(uint64_t root, uint64_t *pte, uint64_t va, void *flags)
+{
+	uint64_t old = *pte, keep = old & (PTE_PKEY | PTE_DEVICE | PTE_PCD | PTE_PWT);
+	*pte = vm_pte(old & PTE_ADDR, *(uint64_t *)flags | keep);
+	vm_flush(root, va);
+	return 0;
+}
+
+int uvm_protect(uint64_t root, uint64_t va, size_t npages, uint64_t flags)
+{
+	uint64_t end = va + npages * PAGE_SIZE, expect = va;
+	/* Linux: -ENOMEM if part of the range is not mapped.  Kestrel then
+	 * changes nothing (Linux may have changed the part before the hole). */
+	if (vm_walk_range(root, va, end, 0, check_contiguous, &expect) || expect != end)
+		return -ENOMEM;
+	vm_walk_range(root, va, end, 0, protect_pte, &flags);
+	return 0;
+}
+
+static long found(uint64_t root, uint64_t *pte, uint64_t va, void *where)
+{
+	(void)root, (void)pte;
+	*(uint64_t *)where = va;
+	return 1;
+}
+
+/* The lowest mapped page in the range (PROT_NONE pages count), or 0 if none is. */
 uint64_t uvm_first_mapped(uint64_t root, uint64_t va, size_t npages)
 {
-	for (size_t i = 0; i < npages; i++) {
-		uint64_t *pte = vm_walk(root, va + i * PAGE_SIZE, false);
-		if (pte && *pte)	/* present, or kept as PROT_NONE */
-			return va + i * PAGE_SIZE;
-	}
-	return 0;
+	uint64_t where = 0;
+	vm_walk_range(root, va, va + npages * PAGE_SIZE, 0, found, &where);
+	return where;
 }
 
 /*
- * Where mmap puts things: the highest free range of npages below
- * USER_MMAP_TOP and at or above floor, first fit, top down, so freed
- * ranges (and their page tables) are used again.  0 if there is none.
+ * The highest free range of npages in [floor, top), first fit, top down,
+ * so freed ranges (and their page tables) are used again.  0 if there is
+ * none.  Each probe starts below the lowest page the last one hit, so the
+ * probes never overlap and the search costs what is mapped above the hole.
  */
-uint64_t uvm_find_free(uint64_t root, size_t npages, uint64_t floor)
+uint64_t uvm_find_free_below(uint64_t root, size_t npages, uint64_t floor, uint64_t top)
 {
-	uint64_t len = npages * PAGE_SIZE, va = USER_MMAP_TOP - len;
-	for (uint64_t hit; (hit = uvm_first_mapped(root, va, npages)); va = hit - len)
-		if (hit - len < floor || hit < len)
+	uint64_t len = npages * PAGE_SIZE, va, hit;
+	floor = MAX(floor, MMAP_MIN_ADDR);
+	if (!npages || len > top || top - len < floor)
+		return 0;
+	for (va = top - len; (hit = uvm_first_mapped(root, va, npages)); va = hit - len)
+		if (hit < floor + len)
 			return 0;
 	return va;
+}
+
+uint64_t uvm_find_free(uint64_t root, size_t npages, uint64_t floor)
+{
+	return uvm_find_free_below(root, npages, floor, USER_MMAP_TOP);
 }
 
 /* Copy into another address space through the direct map (no CR3 switch). */

@@ -19,12 +19,16 @@ extern char boot_stack_guard[];
 uint64_t vm_nx(void) { return nx_bit; }
 uint64_t vm_kernel_root(void) { return kernel_root; }
 
+/* Page-table entries the walkers below have read: the cost the vm tests bound. */
+uint64_t vm_walk_steps;
+
 /* The entry for va at the level whose pages are 1 << leaf_shift bytes. */
 static uint64_t *walk(uint64_t root, uint64_t va, int leaf_shift, bool create)
 {
 	uint64_t *table = phys_to_virt(root);
 	for (int shift = 39; shift > leaf_shift; shift -= 9) {
 		uint64_t *e = &table[(va >> shift) & 511];
+		vm_walk_steps++;
 		if (!(*e & PTE_P)) {
 			if (!create)
 				return NULL;
@@ -48,16 +52,29 @@ uint64_t *vm_walk(uint64_t root, uint64_t va, bool create)
 	return walk(root, va, 12, create);
 }
 
+/* Only the active address space can have TLB entries (no PCIDs: a MOV to
+ * CR3 drops every non-global one, SDM vol. 3A 4.10.4.1); the kernel's
+ * shared upper half is active in all of them. */
+void vm_flush(uint64_t root, uint64_t va)
+{
+	if (root == (read_cr3() & PTE_ADDR) || va >= USER_TOP)
+		invlpg(va);
+}
+
+/* A PROT_NONE page keeps its frame but is not present: every access, the
+ * kernel's included, faults. */
+uint64_t vm_pte(uint64_t pa, uint64_t flags)
+{
+	return (pa & PTE_ADDR) | (flags & ~PTE_NX) | (flags & nx_bit) | (flags & PTE_PROTNONE ? 0 : PTE_P);
+}
+
 int vm_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags)
 {
 	uint64_t *pte = walk(root, va, 12, true);
 	if (!pte)
 		return -1;
-	/* A PROT_NONE page keeps its frame but is not present: every access,
-	 * the kernel's included, faults. */
-	*pte = (pa & PTE_ADDR) | (flags & ~PTE_NX) | (flags & nx_bit) | (flags & PTE_PROTNONE ? 0 : PTE_P);
-	if (root == (read_cr3() & PTE_ADDR) || va >= USER_TOP)
-		invlpg(va);
+	*pte = vm_pte(pa, flags);
+	vm_flush(root, va);
 	return 0;
 }
 
@@ -68,9 +85,61 @@ uint64_t vm_unmap(uint64_t root, uint64_t va)
 		return 0;
 	uint64_t pa = *pte & PTE_ADDR;
 	*pte = 0;
-	if (root == (read_cr3() & PTE_ADDR) || va >= USER_TOP)
-		invlpg(va);
+	vm_flush(root, va);
 	return pa;
+}
+
+static bool table_empty(const uint64_t *table)
+{
+	for (int i = 0; i < 512; i++)
+		if (table[i])
+			return false;
+	return true;
+}
+
+/*
+ * One level of vm_walk_range: the entries of `table` (each covering
+ * 1 << shift bytes) that overlap [va, end).  An entry that is not present
+ * maps nothing below it, so it costs one read whatever it spans.
+ */
+static long walk_level(uint64_t root, uint64_t *table, int shift, uint64_t va, uint64_t end,
+		       int flags, vm_pte_fn fn, void *arg)
+{
+	while (va < end) {
+		uint64_t next = MIN(ALIGN_DOWN(va, 1ul << shift) + (1ul << shift), end);
+		uint64_t *e = &table[(va >> shift) & 511];
+		long r = 0;
+		vm_walk_steps++;
+		if (shift == 12) {
+			if (*e)		/* present, or a kept PROT_NONE frame */
+				r = fn(root, e, va, arg);
+		} else if ((*e & (PTE_P | PTE_PS)) == PTE_P) {
+			uint64_t *below = phys_to_virt(*e & PTE_ADDR);
+			r = walk_level(root, below, shift - 9, va, next, flags, fn, arg);
+			/* A table fn emptied goes back to the allocator.  Unhook it
+			 * first, then INVLPG, which also drops every cached
+			 * paging-structure entry (SDM vol. 3A 4.10.4.1), so the CPU
+			 * can no longer walk through the freed page. */
+			if ((flags & VM_WALK_PRUNE) && table_empty(below)) {
+				*e = 0;
+				vm_flush(root, va);
+				pmm_free(virt_to_phys(below));
+			}
+		}
+		if (r)
+			return r;
+		va = next;
+	}
+	return 0;
+}
+
+long vm_walk_range(uint64_t root, uint64_t va, uint64_t end, int flags, vm_pte_fn fn, void *arg)
+{
+	/* The upper half's tables are the kernel's, shared by every address
+	 * space: no range operation may reach them, let alone free them. */
+	if (end > USER_TOP || va > end)
+		panic("vm_walk_range: [%lx, %lx) is not in the user half", va, end);
+	return walk_level(root, phys_to_virt(root), 39, va, end, flags, fn, arg);
 }
 
 static void map_kernel_image(void)
