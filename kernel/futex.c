@@ -13,22 +13,33 @@
 #include "uaccess.h"
 #include "x86.h"
 
-static const void *futex_chan(struct process *p, uint64_t uaddr)
+/*
+ * The channel of the futex word at uaddr, or -errno, as Linux's
+ * get_futex_key answers for each word a call names: the word must be an
+ * aligned u32 (-EINVAL; a misaligned one could straddle into a page that
+ * was never checked) in a present user page (-EFAULT).
+ */
+static long futex_key(struct process *p, uint64_t uaddr, const void **chan)
 {
+	if (uaddr % sizeof(uint32_t))
+		return -EINVAL;
 	uint64_t *pte = uaddr < USER_TOP ? vm_walk(p->root, uaddr, false) : NULL;
 	if (!pte || !(*pte & PTE_P) || !(*pte & PTE_U))
-		return NULL;
-	return (uint8_t *)phys_to_virt(*pte & PTE_ADDR) + uaddr % PAGE_SIZE;
+		return -EFAULT;
+	*chan = (uint8_t *)phys_to_virt(*pte & PTE_ADDR) + uaddr % PAGE_SIZE;
+	return 0;
 }
 
 long futex_wait(struct process *p, uint64_t uaddr, uint32_t val, uint64_t timeout_ticks)
 {
+	const void *chan;
 	uint32_t now;
-	long ret = 0;
 	/* Interrupts off from the check to the sleep: a wake cannot slip between. */
 	uint64_t f = irq_save();
-	const void *chan = futex_chan(p, uaddr);
-	if (!chan || copy_from_user(&now, (void *)uaddr, sizeof(now)))
+	long ret = futex_key(p, uaddr, &chan);
+	if (ret)
+		;
+	else if (copy_from_user(&now, (void *)uaddr, sizeof(now)))
 		ret = -EFAULT;
 	else if (now != val)
 		ret = -EAGAIN;
@@ -49,25 +60,31 @@ long futex_wait(struct process *p, uint64_t uaddr, uint32_t val, uint64_t timeou
 
 int futex_wake_addr(struct process *p, uint64_t uaddr, int n)
 {
-	const void *chan = futex_chan(p, uaddr);
-	if (!chan)
-		return -EFAULT;
-	return wakeup_n(chan, n);
+	const void *chan;
+	long err = futex_key(p, uaddr, &chan);
+	return err ? (int)err : wakeup_n(chan, n);
 }
 
 /* Wake nwake waiters of uaddr and move up to nmove others to wait on uaddr2
- * (what pthread_cond_broadcast uses, to avoid a thundering herd). */
+ * (what pthread_cond_broadcast uses, to avoid a thundering herd).  Both
+ * words are checked, in Linux's order (kernel/futex/requeue.c). */
 long futex_requeue(struct process *p, uint64_t uaddr, int nwake, int nmove, uint64_t uaddr2,
 		   const uint32_t *expect)
 {
-	const void *from = futex_chan(p, uaddr), *to = futex_chan(p, uaddr2);
+	const void *from, *to;
 	uint32_t now;
-	if (!from || !to)
-		return -EFAULT;
+	if (nwake < 0 || nmove < 0)
+		return -EINVAL;
+	long ret = futex_key(p, uaddr, &from);
+	if (!ret)
+		ret = futex_key(p, uaddr2, &to);
+	if (ret)
+		return ret;
 	uint64_t f = irq_save();
-	long ret;
-	if (expect && (copy_from_user(&now, (void *)uaddr, sizeof(now)) || now != *expect))
-		ret = expect && now != *expect ? -EAGAIN : -EFAULT;
+	if (expect && copy_from_user(&now, (void *)uaddr, sizeof(now)))
+		ret = -EFAULT;
+	else if (expect && now != *expect)
+		ret = -EAGAIN;
 	else
 		ret = requeue(from, nwake, to, nmove);
 	irq_restore(f);

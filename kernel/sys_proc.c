@@ -105,8 +105,7 @@ long sys_futex(struct trap_frame *tf)
 	       FUTEX_PRIVATE = 128 };
 	uint64_t uaddr = tf->rdi, timeout = 0;
 	int op = (int)tf->rsi & ~FUTEX_PRIVATE;
-	if (uaddr % 4)
-		return -EINVAL;
+	/* kernel/futex.c checks each futex word (alignment, then mapping). */
 	if (op == FUTEX_WAKE)
 		return futex_wake_addr(current()->proc, uaddr, (int)tf->rdx);
 	if (op == FUTEX_REQUEUE || op == FUTEX_CMP_REQUEUE) {
