@@ -36,6 +36,7 @@ static void run_program(struct ktest *t, const char *name)
 #define USER_CASE(fn, prog) static void fn(struct ktest *t) { run_program(t, prog); }
 USER_CASE(user_syscalls, "test-syscalls")
 USER_CASE(user_memory, "test-memory")
+USER_CASE(user_mm_hostile, "test-mm-hostile")
 USER_CASE(user_threads, "test-threads")
 USER_CASE(user_faults, "test-faults")
 USER_CASE(user_wild_pointers, "test-wildptr")
@@ -55,6 +56,7 @@ static void user_no_pages_leaked(struct ktest *t)
 KTEST_SUITE(user,
 	KTEST_CASE(user_syscalls),
 	KTEST_CASE(user_memory),
+	KTEST_CASE(user_mm_hostile),
 	KTEST_CASE(user_threads),
 	KTEST_CASE(user_faults),
 	KTEST_CASE(user_wild_pointers),
