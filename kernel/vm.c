@@ -54,7 +54,11 @@ int vm_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags)
 	if (!pte)
 		return -1;
 	/* A PROT_NONE page keeps its frame but is not present: every access,
-	 * the kernel's included, faults. */
+	 * the kernel's included, faults.  So does a device's page, whatever
+	 * protection is asked for: its U and W bits only record what ENQCMD
+	 * may do there (traps/enqcmd.c), and no plain access ever reaches it. */
+	if (flags & PTE_DEVICE)
+		flags |= PTE_PROTNONE;
 	*pte = (pa & PTE_ADDR) | (flags & ~PTE_NX) | (flags & nx_bit) | (flags & PTE_PROTNONE ? 0 : PTE_P);
 	if (root == (read_cr3() & PTE_ADDR) || va >= USER_TOP)
 		invlpg(va);
