@@ -75,8 +75,14 @@ void schedule(void)
 		cpu0.current = next;
 		cpu0.kernel_rsp = next->kstack_top;
 		tss_set_rsp0(next->kstack_top);
-		if (next->proc)
+		if (prev->proc) {	/* what the program has now, not what it last asked us for */
+			prev->fs_base = rdmsr(MSR_FS_BASE);
+			prev->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
+		}
+		if (next->proc) {
 			wrmsr(MSR_FS_BASE, next->fs_base);
+			wrmsr(MSR_KERNEL_GS_BASE, next->gs_base);
+		}
 		prev = switch_to(prev, next);
 		finish_switch(prev);
 	}

@@ -25,19 +25,28 @@ long sys_set_tid_address(struct trap_frame *tf)
 	return current()->tid;
 }
 
+/*
+ * The running task's bases live in the CPU (kernel/task.h), so these read
+ * and write the MSRs: a base the program set itself is the one it gets.
+ * While in the kernel the user's GS base is in KERNEL_GS_BASE (SWAPGS).
+ */
 long sys_arch_prctl(struct trap_frame *tf)
 {
-	enum { ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003 };
+	enum { ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004 };
 	struct task *t = current();
-	if (tf->rdi == ARCH_SET_FS) {
+	uint64_t base;
+	switch (tf->rdi) {
+	case ARCH_SET_FS:
+	case ARCH_SET_GS:
 		if (tf->rsi >= USER_TOP)
 			return -EPERM;	/* WRMSR of a non-canonical base would #GP */
-		t->fs_base = tf->rsi;
-		wrmsr(MSR_FS_BASE, t->fs_base);
+		wrmsr(tf->rdi == ARCH_SET_FS ? MSR_FS_BASE : MSR_KERNEL_GS_BASE, tf->rsi);
 		return 0;
+	case ARCH_GET_FS:
+	case ARCH_GET_GS:
+		base = tf->rdi == ARCH_GET_FS ? task_user_fs_base(t) : task_user_gs_base(t);
+		return copy_to_user((void *)tf->rsi, &base, sizeof(base));
 	}
-	if (tf->rdi == ARCH_GET_FS)
-		return copy_to_user((void *)tf->rsi, &t->fs_base, sizeof(t->fs_base));
 	return -EINVAL;
 }
 
@@ -87,7 +96,8 @@ long sys_clone(struct trap_frame *tf)
 		return -EFAULT;
 	}
 	fpu_clone(t, me);
-	t->fs_base = (flags & CLONE_SETTLS) ? tls : me->fs_base;
+	t->fs_base = (flags & CLONE_SETTLS) ? tls : task_user_fs_base(me);
+	t->gs_base = task_user_gs_base(me);
 	t->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
 	me->proc->nthreads++;
 

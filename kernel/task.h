@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "fpu/fpu.h"
+#include "x86.h"
 
 struct trap_frame;
 
@@ -38,7 +39,9 @@ struct task {
 	uint64_t wake_tick;		/* 0, or when a timed sleep ends */
 	int slice;			/* ticks left in the time slice */
 
-	uint64_t fs_base;		/* user TLS pointer (arch_prctl) */
+	/* The user's FS and GS bases while the task is switched out (saved by
+	 * schedule()); while it runs the CPU holds them: task_user_fs_base(). */
+	uint64_t fs_base, gs_base;
 	uint64_t clear_child_tid;	/* user address zeroed and woken at exit */
 	uint64_t sigmask;		/* blocked signals (kept, though none are delivered) */
 	uint64_t robust_list;		/* set_robust_list's head (kept for the caller) */
@@ -76,6 +79,22 @@ struct cpu {
 extern struct cpu cpu0;
 
 static inline struct task *current(void) { return cpu0.current; }
+
+/*
+ * A user task's FS and GS bases.  The program may change them itself (a
+ * segment load, or WRFSBASE/WRGSBASE where CR4.FSGSBASE is on), so for the
+ * running task only the CPU knows them: MSR_FS_BASE, and for GS the
+ * KERNEL_GS_BASE MSR, where SWAPGS put the user's base on kernel entry
+ * (SDM vol. 2B SWAPGS).  A task that is switched out has them in its struct.
+ */
+static inline uint64_t task_user_fs_base(const struct task *t)
+{
+	return t == current() ? rdmsr(MSR_FS_BASE) : t->fs_base;
+}
+static inline uint64_t task_user_gs_base(const struct task *t)
+{
+	return t == current() ? rdmsr(MSR_KERNEL_GS_BASE) : t->gs_base;
+}
 
 /* kernel/task.c */
 void task_init(void);

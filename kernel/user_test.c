@@ -46,6 +46,7 @@ USER_CASE(user_pkeys, "test-pkeys")
 USER_CASE(user_xstate_debug, "test-xstate-debug")
 USER_CASE(user_pasid, "test-pasid")
 USER_CASE(user_accel_demo, "accel-demo")
+USER_CASE(user_enqcmd, "test-enqcmd")
 
 static void user_no_pages_leaked(struct ktest *t)
 {
@@ -66,4 +67,5 @@ KTEST_SUITE(user,
 	KTEST_CASE(user_xstate_debug),
 	KTEST_CASE(user_pasid),
 	KTEST_CASE(user_accel_demo),
+	KTEST_CASE(user_enqcmd),
 	KTEST_CASE(user_no_pages_leaked));

@@ -62,9 +62,13 @@ void vm_flush(uint64_t root, uint64_t va)
 }
 
 /* A PROT_NONE page keeps its frame but is not present: every access, the
- * kernel's included, faults. */
+ * kernel's included, faults.  So does a device's page, whatever protection
+ * is asked for: its U and W bits only record what ENQCMD may do there
+ * (traps/enqcmd.c), and no plain access ever reaches it. */
 uint64_t vm_pte(uint64_t pa, uint64_t flags)
 {
+	if (flags & PTE_DEVICE)
+		flags |= PTE_PROTNONE;
 	return (pa & PTE_ADDR) | (flags & ~PTE_NX) | (flags & nx_bit) | (flags & PTE_PROTNONE ? 0 : PTE_P);
 }
 

@@ -1,14 +1,20 @@
 /*
  * ENQCMD where the CPU lacks it.  Such a CPU raises #UD for F2 0F 38 F8;
  * the #UD handler recognises the instruction and does what the CPU would
- * (SDM vol. 2A ENQCMD):
- *   - IA32_PASID not valid: #GP(0), delivered into the very #GP handler a
- *     real CPU would reach (traps/gp.c), with no special case there;
- *   - destination not 64-byte aligned: #GP(0);
- *   - read the 64-byte command from the source operand, put the PASID in
- *     bits 19:0 and clear bit 31 (user privilege), and do the enqueue store
- *     to the destination: here only a portal of the bound device can take
- *     it; ZF = 0 if the device accepted it, ZF = 1 if its queue was full.
+ * (SDM vol. 2A ENQCMD), raising each exception the instruction can raise
+ * through the path the CPU's own would take (trap_dispatch):
+ *   - IA32_PASID not valid: #GP(0), into the #GP handler a real CPU would
+ *     reach (traps/gp.c), with the instruction already decoded;
+ *   - destination not 64-byte aligned or not canonical: #GP(0);
+ *   - read the 64-byte command from the source operand (an ordinary user
+ *     load: #PF as any load would), put the PASID in bits 19:0 and clear
+ *     bit 31 (user privilege);
+ *   - the enqueue store to the destination: #PF as any user store would,
+ *     under the page's protection and PKRU; only a portal of the bound
+ *     device can take it; ZF = 0 if the device accepted it, ZF = 1 if its
+ *     queue was full, and CF, PF, AF, SF, OF cleared ("Flags Affected");
+ *   - then, as after any instruction, the single-step trap if RFLAGS.TF
+ *     was set when it began (SDM vol. 3A 18.3.1.4).
  */
 #include "kernel/kernel.h"
 #include "kernel/accel.h"
@@ -22,17 +28,44 @@
 #include "insn.h"
 #include "traps.h"
 
+#define RFLAGS_CF (1ul << 0)
+#define RFLAGS_PF (1ul << 2)
+#define RFLAGS_AF (1ul << 4)
 #define RFLAGS_ZF (1ul << 6)
+#define RFLAGS_SF (1ul << 7)
+#define RFLAGS_TF (1ul << 8)
+#define RFLAGS_OF (1ul << 11)
 
-/* As many of the 15 bytes at rip as are readable (an instruction may end
- * just before an unmapped page). */
+/* #PF error code bits (SDM vol. 3A 4.7). */
+#define PF_P	(1u << 0)	/* a protection violation, not a missing page */
+#define PF_W	(1u << 1)
+#define PF_U	(1u << 2)
+#define PF_PK	(1u << 5)
+
+#define DR6_BS	(1ul << 14)	/* single-step (SDM vol. 3A 18.2.3) */
+
+/*
+ * As many of the 15 bytes at rip as the CPU could fetch.  An instruction
+ * fetch obeys the page's execute permission and not PKRU (SDM vol. 3A
+ * 4.6.2: protection keys apply to data accesses only), so this reads
+ * through the page tables and the direct map, page by page, requiring
+ * present, user and not NX, instead of copy_from_user, which is a data
+ * read under PKRU and SMAP.  It stops where the CPU could fetch no more
+ * (an instruction may end just before an unmapped page).
+ */
 int fetch_user_insn(uint64_t rip, uint8_t *buf)
 {
-	if (copy_from_user(buf, (void *)rip, ENQCMD_MAX_LEN) == 0)
-		return ENQCMD_MAX_LEN;
+	uint64_t root = current()->proc->root;
 	int n = 0;
-	while (n < ENQCMD_MAX_LEN && copy_from_user(buf + n, (void *)(rip + n), 1) == 0)
-		n++;
+	while (n < ENQCMD_MAX_LEN) {
+		uint64_t va = rip + (uint64_t)n;
+		uint64_t *pte = va < USER_TOP ? vm_walk(root, va, false) : NULL;
+		if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U) || (*pte & PTE_NX))
+			break;
+		int chunk = (int)MIN((uint64_t)(ENQCMD_MAX_LEN - n), PAGE_SIZE - va % PAGE_SIZE);
+		memcpy(buf + n, (uint8_t *)phys_to_virt(*pte & PTE_ADDR) + va % PAGE_SIZE, (size_t)chunk);
+		n += chunk;
+	}
 	return n;
 }
 
@@ -46,6 +79,86 @@ void enqcmd_gprs(const struct trap_frame *tf, uint64_t gpr[16])
 	memcpy(gpr, regs, sizeof(regs));
 }
 
+static bool canonical(uint64_t va)
+{
+	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
+
+static uint32_t rdpkru(void)
+{
+	uint32_t pkru, edx;
+	asm volatile("rdpkru" : "=a"(pkru), "=d"(edx) : "c"(0));
+	return pkru;
+}
+
+/* PKRU forbids a user write (or, with write false, a read) under key. */
+static bool pkru_denies(unsigned key, bool write)
+{
+	if (!(read_cr4() & CR4_PKE))
+		return false;
+	uint32_t rights = rdpkru() >> (2 * key) & 3;	/* bit 0 AD, bit 1 WD */
+	return (rights & 1) || (write && (rights & 2));
+}
+
+/*
+ * 0 if a user data access to va may go ahead, else the #PF error code the
+ * CPU would report (SDM vol. 3A 4.6, 4.7).  The registers hold this
+ * task's PKRU: a trap from user mode finds its state live.  A device page
+ * is never present (kernel/pasid.c); to ENQCMD its U and W bits are its
+ * protection: U clear is PROT_NONE, W clear read-only.
+ */
+static uint32_t user_access_fault(uint64_t va, bool write)
+{
+	uint64_t *pte = vm_walk(current()->proc->root, va, false);
+	uint64_t e = pte ? *pte : 0;
+	uint32_t err = PF_U | (write ? PF_W : 0);
+	bool present = (e & PTE_DEVICE) ? (e & PTE_U) && write : (e & PTE_P);
+	if (!present)
+		return err;
+	if (!(e & PTE_U) || (write && !(e & PTE_W)))
+		return err | PF_P;
+	if (pkru_denies((unsigned)(e >> 59 & 0xf), write))
+		return err | PF_P | PF_PK;
+	return 0;
+}
+
+/* Raise #PF at addr as the CPU would: CR2, the error code, the usual path. */
+static void raise_pf(struct trap_frame *tf, uint64_t addr, uint32_t err)
+{
+	write_cr2(addr);
+	tf->vector = T_PF;
+	tf->error = err;
+	trap_dispatch(tf);
+}
+
+/* Read ENQCMD's 64-byte command: an ordinary user load of [src, src+64). */
+static bool read_source(struct trap_frame *tf, uint64_t src, struct accel_desc *d)
+{
+	if (copy_from_user(d, (void *)src, sizeof(*d)) == 0)
+		return true;
+	/* Which byte the CPU would fault on: the first one, or the first of
+	 * the next page (64 bytes span at most two). */
+	uint64_t last = src + sizeof(*d) - 1;
+	uint64_t bad = user_access_fault(src, false) || last < src ? src : ALIGN_DOWN(last, PAGE_SIZE);
+	if (!canonical(bad) || !canonical(last))
+		process_fault(tf, SIGSEGV, "#GP on ENQCMD: source address not canonical");
+	uint32_t err = user_access_fault(bad, false);
+	raise_pf(tf, bad, err ? err : PF_U);
+	return false;
+}
+
+/* The single-step trap after a completed instruction: a trap-class #DB
+ * with DR6.BS set and RIP at the next instruction, as the CPU delivers it. */
+static void raise_single_step(struct trap_frame *tf)
+{
+	uint64_t dr6;
+	asm volatile("mov %%dr6, %0" : "=r"(dr6));
+	asm volatile("mov %0, %%dr6" :: "r"(dr6 | DR6_BS));
+	tf->vector = T_DB;
+	tf->error = 0;
+	trap_dispatch(tf);
+}
+
 bool enqcmd_emulate(struct trap_frame *tf)
 {
 	uint8_t bytes[ENQCMD_MAX_LEN];
@@ -54,42 +167,52 @@ bool enqcmd_emulate(struct trap_frame *tf)
 
 	if (cpu_has(X86_FEATURE_ENQCMD))
 		return false;		/* a real #UD: the CPU knows ENQCMD */
+	/* The one fetch and decode of this trap: the #GP below shares it. */
 	if (enqcmd_decode(bytes, (size_t)fetch_user_insn(tf->rip, bytes), &insn) != ENQCMD_DECODED)
 		return false;
+	bool single_step = tf->rflags & RFLAGS_TF;
 
 	uint64_t pasid = pasid_current_value();
+	if (!(pasid & IA32_PASID_VALID)) {
+		tf->vector = T_GP;	/* what the CPU would have raised */
+		tf->error = 0;
+		enqcmd_gp(tf);		/* a fault: RIP stays, no single-step trap */
+		return true;
+	}
 	uint64_t gpr[16];
 	enqcmd_gprs(tf, gpr);
 	uint64_t dst = enqcmd_dst_addr(&insn, gpr);
-	if (!(pasid & IA32_PASID_VALID) || dst % 64) {
-		tf->vector = T_GP;	/* what the CPU would have raised */
+	if (dst % 64 || !canonical(dst)) {
+		tf->vector = T_GP;
 		tf->error = 0;
-		if (!(pasid & IA32_PASID_VALID))
-			user_gp(tf);
-		else
-			process_fault(tf, SIGSEGV, "#GP on ENQCMD: destination not 64-byte aligned");
-		return true;
+		process_fault(tf, SIGSEGV, dst % 64 ? "#GP on ENQCMD: destination not 64-byte aligned"
+						    : "#GP on ENQCMD: destination not canonical");
 	}
 
-	/* The enqueue store goes to whatever the address maps now: it must be
-	 * the device's portal page (the process may have unmapped it). */
-	uint64_t *pte = dst < USER_TOP ? vm_walk(t->proc->root, dst, false) : NULL;
-	if (!pte || !(*pte & PTE_DEVICE) || (*pte & PTE_ADDR) != accel_portal_phys())
-		process_fault(tf, SIGSEGV, "ENQCMD to an address that is not the device's portal");
-	uint64_t fs = t->fs_base, gs = rdmsr(MSR_KERNEL_GS_BASE);	/* the user's GS base */
 	struct accel_desc d;
-	uint64_t src = enqcmd_src_addr(&insn, gpr, tf->rip, fs, gs);
-	if (copy_from_user(&d, (void *)src, sizeof(d))) {
-		tf->vector = T_PF;
-		process_fault(tf, SIGSEGV, "#PF reading ENQCMD's 64-byte command");
+	uint64_t src = enqcmd_src_addr(&insn, gpr, tf->rip, task_user_fs_base(t), task_user_gs_base(t));
+	if (!read_source(tf, src, &d))
+		return true;
+
+	/* The enqueue store goes to whatever the address maps now, under its
+	 * protection now; only the device's portal can take it. */
+	uint32_t err = user_access_fault(dst, true);
+	if (err) {
+		raise_pf(tf, dst, err);
+		return true;
 	}
+	uint64_t *pte = vm_walk(t->proc->root, dst, false);
+	if (!(*pte & PTE_DEVICE) || (*pte & PTE_ADDR) != accel_portal_phys())
+		process_fault(tf, SIGSEGV, "ENQCMD to an address that is not the device's portal");
+
 	/* The first dword becomes the PASID, with bit 31 (privileged) and the
 	 * reserved bits 30:20 zero: the command's own value is not used. */
 	d.pasid = (uint32_t)(pasid & ((1u << PASID_BITS) - 1));
-	if (accel_submit(&d) == 0)
-		tf->rflags &= ~RFLAGS_ZF;
-	else
-		tf->rflags |= RFLAGS_ZF;
+	tf->rflags &= ~(RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | RFLAGS_SF | RFLAGS_OF);
+	if (accel_submit(&d) != 0)
+		tf->rflags |= RFLAGS_ZF;	/* the device's queue is full: retry */
 	tf->rip += insn.length;
+	if (single_step)
+		raise_single_step(tf);
 	return true;
 }

@@ -26,15 +26,12 @@
  * fix-up and the retry, so the PASID must survive a save and a restore. */
 bool gp_fixup_then_reschedule;
 
-/* NULL if the #GP was a first ENQCMD and is now fixed; else why not. */
+/* NULL if the #GP was a thread's first ENQCMD and is now fixed; else why not. */
 static const char *enqcmd_fixup(struct trap_frame *tf)
 {
-	uint8_t bytes[ENQCMD_MAX_LEN];
-	struct enqcmd_insn insn;
 	struct task *t = current();
-	int n = fetch_user_insn(tf->rip, bytes);
 
-	if (tf->error != 0 || enqcmd_decode(bytes, (size_t)n, &insn) != ENQCMD_DECODED)
+	if (tf->error != 0)
 		return "#GP general protection";
 	if (!t->proc->pasid)
 		return "#GP on ENQCMD: the process is not bound to a device (no PASID)";
@@ -53,9 +50,24 @@ static const char *enqcmd_fixup(struct trap_frame *tf)
 	return NULL;
 }
 
-void user_gp(struct trap_frame *tf)
+/* The #GP of an instruction the caller has decoded as ENQCMD: the
+ * emulation's (one fetch and decode per trap) or user_gp's. */
+void enqcmd_gp(struct trap_frame *tf)
 {
 	const char *why = enqcmd_fixup(tf);
 	if (why)
 		process_fault(tf, SIGSEGV, why);
+}
+
+/* A #GP the CPU raised in user mode: decoded here, once. */
+void user_gp(struct trap_frame *tf)
+{
+	uint8_t bytes[ENQCMD_MAX_LEN];
+	struct enqcmd_insn insn;
+
+	if (tf->error == 0 &&
+	    enqcmd_decode(bytes, (size_t)fetch_user_insn(tf->rip, bytes), &insn) == ENQCMD_DECODED)
+		enqcmd_gp(tf);
+	else
+		process_fault(tf, SIGSEGV, "#GP general protection");
 }
