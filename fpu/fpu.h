@@ -6,6 +6,8 @@
  *   - they are restored lazily, in exit_to_user_mode(), only when the task
  *     has TIF_NEED_FPU_LOAD set and the registers do not still hold its
  *     state (fpu_owner and last_cpu say whether they do);
+ *   - except PKRU, which the kernel's own user accesses obey: it is written
+ *     eagerly at every switch (fpu/pkru.c) and never by XRSTOR;
  *   - kernel code touches these registers only between kernel_fpu_begin()
  *     and kernel_fpu_end(), and edits a task's buffer only through
  *     xstate_begin_update()/xstate_finish_update().
@@ -61,6 +63,10 @@ const char *fpu_strategy_name(enum fpu_strategy s);
 bool fpu_strategy_supported(enum fpu_strategy s);
 size_t fpu_sigframe_size(void);
 
+/* fpu/selftest.c: NULL if the CPU does what the SDM says, else why not. */
+const char *pku_selftest(void);
+const char *amx_selftest(void);
+
 /* fpu/switch.c: tasks, switches, the return to user mode. */
 int fpu_task_init(struct task *t);
 void fpu_clone(struct task *child, struct task *parent);
@@ -79,6 +85,13 @@ void xstate_update_init(void);
 void *xstate_begin_update(struct task *t, int xfeature);
 void xstate_finish_update(struct task *t, int xfeature);
 void xstate_end_read(struct task *t, int xfeature);	/* after a begin that changed nothing */
+
+/* fpu/pkru.c: PKRU, switched eagerly. */
+bool pkru_enabled(void);
+uint32_t rdpkru(void);
+void wrpkru(uint32_t pkru);
+uint32_t pkru_of(struct task *t);		/* the value in t's buffer */
+void pkru_switch_to(struct task *next);
 
 /* fpu/regset.c: the whole user state in the standard format, for debuggers. */
 size_t xstate_regset_size(void);

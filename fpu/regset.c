@@ -16,7 +16,6 @@
 #include "xsave.h"
 
 #define SW_RESERVED 464		/* bytes 464..511: Linux (and GDB) keep XCR0 there */
-#define MXCSR_OFFSET 24
 
 static uint32_t mxcsr_mask(void)
 {
@@ -87,7 +86,7 @@ int xstate_regset_set(struct task *t, const void *img, size_t len)
 			/* MXCSR is always taken from the image (it is valid whatever
 			 * XSTATE_BV says); MXCSR_MASK is the CPU's, not the image's. */
 			*(uint32_t *)((char *)dst + MXCSR_OFFSET) = *(const uint32_t *)((const char *)img + MXCSR_OFFSET);
-			*(uint32_t *)((char *)dst + 28) = mxcsr_mask();
+			*(uint32_t *)((char *)dst + MXCSR_MASK_OFFSET) = mxcsr_mask();
 		}
 		xstate_finish_update(t, f);
 	}

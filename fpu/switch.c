@@ -8,7 +8,9 @@
  *   switch out of a user task T (registers live, TIF_NEED_FPU_LOAD clear):
  *	save T's registers to its buffer; T stays owner (the registers still
  *	match the buffer); set last_cpu
- *   switch to a user task N:  set TIF_NEED_FPU_LOAD on N
+ *   switch to a user task N:  set TIF_NEED_FPU_LOAD on N; WRPKRU N's PKRU now
+ *	(to a kernel thread: the init PKRU), since the kernel's own accesses
+ *	to user pages obey it (fpu/pkru.c)
  *   return to user mode with TIF_NEED_FPU_LOAD:
  *	valid?  skip the restore : XRSTOR from N's buffer, N becomes owner
  *
@@ -104,6 +106,7 @@ void fpu_switch_out(struct task *prev, struct task *next)
 		save_current(prev);
 	if (next->proc)
 		next->flags |= TIF_NEED_FPU_LOAD;
+	pkru_switch_to(next);
 }
 
 /*

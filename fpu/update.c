@@ -22,6 +22,11 @@
  *     forget that its registers might still be valid (fpu_invalidate),
  *     or a task that still looks like the owner on this CPU would skip
  *     the XRSTOR on its way out and silently lose the edit.
+ * PKRU is different (fpu/pkru.c): for the current task the register is
+ * always live, TIF_NEED_FPU_LOAD or not, and no XRSTOR loads it; so begin
+ * reads it with RDPKRU and finish writes it with WRPKRU whenever t is
+ * current, and for any other task the buffer is what the next switch
+ * writes.
  * docs/extended-state.md compares this with what Linux finally merged.
  */
 #include "kernel/kernel.h"
@@ -37,13 +42,6 @@ void xstate_update_init(void)
 {
 	if (fpu_cfg.compacted && !(scratch = kmalloc(fpu_cfg.size)))
 		panic("x86/fpu: no memory for the update API's scratch buffer");
-}
-
-static uint32_t rdpkru(void)
-{
-	uint32_t pkru, edx;
-	asm volatile("rdpkru" : "=a"(pkru), "=d"(edx) : "c"(0));
-	return pkru;
 }
 
 static bool in_buffer_bv(struct task *t, int f)
@@ -67,13 +65,16 @@ static void *component(void *buf, int f)
 }
 
 /*
- * The legacy area is shared: x87 owns bytes 0-23 and 32-159, SSE owns the
- * XMM registers at 160-415, and MXCSR (bytes 24-31) goes with SSE and AVX:
- * XSAVE* write it, and XRSTOR* load it, whenever RFBM bit 1 or 2 is set,
- * whatever XSTATE_BV says (SDM vol. 1 13.4.1, 13.7, 13.8).  So x87 and SSE
- * are saved and restored together, and an init fill never touches MXCSR.
+ * The legacy area is shared: x87 owns bytes 0-23 and 32-159, SSE owns
+ * MXCSR (24-31) and the XMM registers (160-415) (SDM vol. 1 13.4.1).
+ * Kestrel's tables split it as Linux does, x87 0-159 and SSE 160-415, so
+ * x87 and SSE are saved and restored together (XSAVE* write MXCSR, and
+ * XRSTOR* load it, with RFBM bit 1 or 2: 13.7, 13.8), and the init fill of
+ * x87 steps around MXCSR.
  */
 #define LEGACY_MASK ((1ull << XFEATURE_FP) | (1ull << XFEATURE_SSE))
+#define LEGACY_SIZE (XMM_OFFSET + XMM_SIZE)	/* 416 */
+#define ST0_OFFSET 32				/* ST0-7 at 32-159 */
 
 static uint64_t rfbm_for(int f)
 {
@@ -85,8 +86,8 @@ static void init_fill(void *buf, int f)
 {
 	const char *init = fpu_init_state;
 	if (f == XFEATURE_FP) {
-		memcpy(buf, init, 24);
-		memcpy((char *)buf + 32, init + 32, 160 - 32);
+		memcpy(buf, init, MXCSR_OFFSET);			/* FCW .. FDP */
+		memcpy((char *)buf + ST0_OFFSET, init + ST0_OFFSET, XMM_OFFSET - ST0_OFFSET);
 	} else {
 		memcpy(component(buf, f), init + fpu_cfg.offset[f], fpu_cfg.sizes[f]);
 	}
@@ -96,7 +97,6 @@ static void init_fill(void *buf, int f)
 static void save_one(struct task *t, int f)
 {
 	if (f == XFEATURE_PKRU) {
-		/* "Easy" state: read the register itself. */
 		*(uint32_t *)component(t->fpu.state, f) = rdpkru();
 		set_bv(t, f, true);
 	} else if (f == XFEATURE_PASID) {
@@ -107,16 +107,22 @@ static void save_one(struct task *t, int f)
 		xsave_to(t->fpu.state, rfbm_for(f));
 	} else if (f < FIRST_EXTENDED_XFEATURE) {
 		/* Compacted, legacy area: it sits at the same place in every
-		 * layout, so save x87+SSE alone and copy the whole area over. */
+		 * layout, so save x87+SSE alone into the scratch buffer and copy
+		 * the area over.  The scratch buffer is shared: only bytes this
+		 * save wrote may leave it.  xsave_to() always writes SSE and
+		 * MXCSR; x87 in its init state is not written, so fill it. */
 		xsave_to(scratch, LEGACY_MASK);
-		memcpy(t->fpu.state, scratch, 416);
-		set_bv(t, XFEATURE_FP, *xstate_bv(scratch) & 1);
-		set_bv(t, XFEATURE_SSE, *xstate_bv(scratch) >> 1 & 1);
+		if (!(*xstate_bv(scratch) & (1ull << XFEATURE_FP)))
+			init_fill(scratch, XFEATURE_FP);
+		memcpy(t->fpu.state, scratch, LEGACY_SIZE);
+		set_bv(t, XFEATURE_FP, true);
+		set_bv(t, XFEATURE_SSE, true);
 	} else {
 		/* Compacted: XSAVEC/XSAVES rewrite the whole header and lay out
 		 * only the requested components, so a one-bit save into t's own
 		 * buffer would move the component and clear every other
-		 * XSTATE_BV bit.  Save it alone, then copy it into place. */
+		 * XSTATE_BV bit.  Save it alone, then copy it into place, or
+		 * only its XSTATE_BV bit if the CPU wrote nothing (init). */
 		xsave_to(scratch, 1ull << f);
 		bool inuse = *xstate_bv(scratch) >> f & 1;
 		if (inuse)	/* alone in a compacted image, it starts right after the header */
@@ -125,21 +131,24 @@ static void save_one(struct task *t, int f)
 	}
 }
 
+/* Are t's registers the truth for component f right now? */
+static bool live_for(struct task *t, int f)
+{
+	if (t != current())
+		return false;
+	return f == XFEATURE_PKRU || !(t->flags & TIF_NEED_FPU_LOAD);
+}
+
 void *xstate_begin_update(struct task *t, int f)
 {
 	if (!t->fpu.state || !((fpu_cfg.xfeatures | fpu_cfg.xfeatures_sw) >> f & 1))
 		return NULL;	/* a kernel thread, or a feature this CPU lacks */
 	fpregs_lock();
-	if (t == current() && !(t->flags & TIF_NEED_FPU_LOAD))
+	if (live_for(t, f))
 		save_one(t, f);
 	if (f == XFEATURE_PASID ? !pasid_present(t) : !in_buffer_bv(t, f))
 		init_fill(t->fpu.state, f);
 	return component(t->fpu.state, f);
-}
-
-static void wrpkru(uint32_t pkru)
-{
-	asm volatile("wrpkru" :: "a"(pkru), "c"(0), "d"(0) : "memory");
 }
 
 /* Load component f of t's buffer into the live registers. */
@@ -159,9 +168,9 @@ void xstate_finish_update(struct task *t, int f)
 		pasid_mark_present(t);
 	else
 		set_bv(t, f, true);
-	if (t == current() && !(t->flags & TIF_NEED_FPU_LOAD))
+	if (live_for(t, f))
 		restore_one(t, f);
-	else
+	else if (f != XFEATURE_PKRU)	/* PKRU is written at the next switch anyway */
 		fpu_invalidate(t);
 	fpregs_unlock();
 }

@@ -17,6 +17,34 @@
 #include "fpu.h"
 #include "xsave.h"
 
+/*
+ * XSAVEC and XSAVES use the init optimization (SDM vol. 1 13.10, 13.11):
+ * with SSE in its initial configuration (XINUSE[1] = 0: XMM0-15 zero and
+ * MXCSR 1F80H) they write neither the XMM registers nor, unless AVX is in
+ * use, MXCSR and MXCSR_MASK, and clear XSTATE_BV[1]; bytes 24-31 and
+ * 160-415 keep whatever the buffer held before, perhaps another task's.
+ * Write what the CPU held instead, and mark SSE present, so that the
+ * image says exactly what the registers were and every compacted XRSTOR
+ * from it loads MXCSR: with XSTATE_BV[1] clear the SDM's compacted XRSTOR
+ * sets MXCSR to 1F80H (13.8.2), but Bochs 3.0 leaves the previous task's.
+ * The standard format needs none of this: XSAVE and XSAVEOPT always write
+ * MXCSR when RFBM[1] or RFBM[2] is set, and XRSTOR always loads it.
+ */
+static void complete_compacted_sse(void *buf, uint64_t rfbm)
+{
+	uint64_t *bv = xstate_bv(buf);
+	char *legacy = buf;
+
+	if (!(rfbm & (1ull << XFEATURE_SSE)) || (*bv & (1ull << XFEATURE_SSE)))
+		return;
+	if (!(*bv & (1ull << XFEATURE_YMM))) {
+		*(uint32_t *)(legacy + MXCSR_OFFSET) = MXCSR_INIT;
+		*(uint32_t *)(legacy + MXCSR_MASK_OFFSET) = fpu_cfg.mxcsr_mask;
+	}
+	memset(legacy + XMM_OFFSET, 0, XMM_SIZE);
+	*bv |= 1ull << XFEATURE_SSE;
+}
+
 void xsave_to(void *buf, uint64_t mask)
 {
 	uint32_t lo = (uint32_t)mask, hi = (uint32_t)(mask >> 32);
@@ -32,9 +60,11 @@ void xsave_to(void *buf, uint64_t mask)
 		break;
 	case FPU_XSAVEC:
 		asm volatile("xsavec64 (%0)" :: "r"(buf), "a"(lo), "d"(hi) : "memory");
+		complete_compacted_sse(buf, mask & fpu_cfg.xcr0);
 		break;
 	case FPU_XSAVES:
 		asm volatile("xsaves64 (%0)" :: "r"(buf), "a"(lo), "d"(hi) : "memory");
+		complete_compacted_sse(buf, mask & fpu_cfg.xcr0);
 		break;
 	}
 }
@@ -53,6 +83,9 @@ void xsave_to(void *buf, uint64_t mask)
 
 int xrstor_from(const void *buf, uint64_t mask)
 {
+	/* PKRU is switched eagerly with WRPKRU (fpu/pkru.c); no XRSTOR may
+	 * overwrite the live value with a buffer's copy. */
+	mask &= ~(1ull << XFEATURE_PKRU);
 	uint32_t lo = (uint32_t)mask, hi = (uint32_t)(mask >> 32);
 	int err = -1;
 	switch (fpu_cfg.strategy) {

@@ -94,11 +94,12 @@ static void read_leaf_0xd(struct xstate_cpuid *c)
 	}
 }
 
-static void choose_features(const struct xstate_cpuid *c)
+static void choose_features(const struct xstate_cpuid *c, uint64_t refused)
 {
 	uint64_t user = xstate_user_features(c) & KESTREL_USER;
 	if (cmdline_has("amx"))
 		user |= xstate_user_features(c) & AMX_ALL;
+	user &= ~refused;
 	/* XSETBV #GPs unless AVX-512's three features come together, with AVX (SDM 13.3). */
 	if ((user & AVX512_ALL) != AVX512_ALL || !(user & BIT(XFEATURE_YMM)))
 		user &= ~AVX512_ALL;
@@ -132,13 +133,29 @@ static void print_layout(void)
  * init values too (FCW 0x37f, MXCSR 0x1f80, zeros elsewhere), so code
  * that copies a feature out of this image gets the right value.
  */
+/*
+ * Which MXCSR bits this CPU implements, found as SDM vol. 1 11.6.6 says and
+ * as Linux's mxcsr_feature_mask_init() does: FXSAVE into a zeroed area and
+ * read MXCSR_MASK, 0 meaning the default 0xffbf.  FXSAVE always writes it;
+ * XSAVEC and XSAVES do not when SSE is in its init state, so a probe with
+ * them reads 0 and would wrongly refuse DAZ (bit 6) where the CPU has it.
+ */
+static uint32_t probe_mxcsr_mask(void)
+{
+	static struct { uint8_t b[FXSAVE_SIZE]; } __attribute__((aligned(16))) fx;
+	memset(&fx, 0, sizeof(fx));
+	asm volatile("fxsave64 %0" : "=m"(fx));
+	uint32_t mask = *(uint32_t *)(fx.b + MXCSR_MASK_OFFSET);
+	return mask ? mask : 0xffbf;
+}
+
 static void build_init_state(void)
 {
 	uint8_t *img = kzalloc(fpu_cfg.size);
 	if (!img)
 		panic("x86/fpu: no memory for the init image");
 	*(uint16_t *)(img + 0) = 0x37f;		/* FCW: all exceptions masked, 64-bit precision */
-	*(uint32_t *)(img + 24) = 0x1f80;	/* MXCSR: all exceptions masked, round to nearest */
+	*(uint32_t *)(img + MXCSR_OFFSET) = MXCSR_INIT;
 	if (fpu_cfg.compacted)
 		*xcomp_bv(img) = XCOMP_BV_COMPACTED | fpu_cfg.xfeatures;
 	/*
@@ -154,13 +171,7 @@ static void build_init_state(void)
 	/* Prove the image is acceptable to XRSTOR now, not in some task later. */
 	if (xrstor_from(img, ~0ull))
 		panic("x86/fpu: the init image faults on restore");
-	/* Learn which MXCSR bits this CPU implements: the MXCSR_MASK field a
-	 * save writes (0 means the default 0xffbf; SDM vol. 1 11.6.6). */
-	uint8_t *probe = kzalloc(fpu_cfg.hw_size);
-	xsave_to(probe, ~0ull);
-	fpu_cfg.mxcsr_mask = *(uint32_t *)(probe + 28) ? *(uint32_t *)(probe + 28) : 0xffbf;
-	*(uint32_t *)(img + 28) = fpu_cfg.mxcsr_mask;
-	kfree(probe);
+	*(uint32_t *)(img + MXCSR_MASK_OFFSET) = fpu_cfg.mxcsr_mask;
 	fpu_init_state = img;
 }
 
@@ -171,6 +182,35 @@ static uint64_t xgetbv0(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* XCR0 and IA32_XSS from the features chosen, the layout from CPUID. */
+static void configure_xsave(const struct xstate_cpuid *c, uint64_t refused)
+{
+	choose_features(c, refused);
+	asm volatile("xsetbv" :: "c"(0), "a"((uint32_t)fpu_cfg.xcr0),
+		     "d"((uint32_t)(fpu_cfg.xcr0 >> 32)));
+	if (cpu_has(X86_FEATURE_XSAVES))
+		wrmsr(MSR_IA32_XSS, fpu_cfg.xss);
+	if (fpu_cfg.xcr0 & BIT(XFEATURE_PKRU))
+		write_cr4(read_cr4() | CR4_PKE);
+
+	struct xstate_layout l, std;
+	fpu_cfg.compacted = fpu_cfg.strategy >= FPU_XSAVEC;
+	int err = xstate_layout_calculate(c, fpu_cfg.xfeatures,
+					  fpu_cfg.compacted ? XSTATE_FORMAT_COMPACTED : XSTATE_FORMAT_STANDARD, &l);
+	if (!err)
+		err = xstate_layout_calculate(c, fpu_cfg.xcr0, XSTATE_FORMAT_STANDARD, &std);
+	if (err)
+		panic("x86/fpu: CPUID leaf 0xD makes no sense: %s (feature %d)",
+		      xstate_strerror(err), l.bad_xfeature);
+	memcpy(fpu_cfg.offset, l.offset, sizeof(l.offset));
+	memcpy(fpu_cfg.sizes, l.size, sizeof(l.size));
+	memcpy(fpu_cfg.std_offset, std.offset, sizeof(std.offset));
+	fpu_cfg.size = l.total_size;
+	fpu_cfg.std_size = std.total_size;
+	if (xgetbv0() != fpu_cfg.xcr0)
+		panic("x86/fpu: XCR0 reads %lx after XSETBV of %lx", xgetbv0(), fpu_cfg.xcr0);
+}
+
 void fpu_init(void)
 {
 	/* CR0: no emulation (EM=0), WAIT honours TS (MP=1), native x87 errors (NE=1),
@@ -179,6 +219,7 @@ void fpu_init(void)
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 
 	fpu_cfg.strategy = choose_strategy();
+	fpu_cfg.mxcsr_mask = probe_mxcsr_mask();	/* xsave_to() needs it */
 	struct xstate_cpuid c = { 0 };
 	if (fpu_cfg.strategy == FPU_FXSAVE) {
 		fpu_cfg.xcr0 = fpu_cfg.xfeatures = BIT(XFEATURE_FP) | BIT(XFEATURE_SSE);
@@ -190,30 +231,17 @@ void fpu_init(void)
 	} else {
 		write_cr4(read_cr4() | CR4_OSXSAVE);
 		read_leaf_0xd(&c);
-		choose_features(&c);
-		asm volatile("xsetbv" :: "c"(0), "a"((uint32_t)fpu_cfg.xcr0),
-			     "d"((uint32_t)(fpu_cfg.xcr0 >> 32)));
-		if (cpu_has(X86_FEATURE_XSAVES))
-			wrmsr(MSR_IA32_XSS, fpu_cfg.xss);
-		if (fpu_cfg.xcr0 & BIT(XFEATURE_PKRU))
-			write_cr4(read_cr4() | CR4_PKE);
-
-		struct xstate_layout l, std;
-		fpu_cfg.compacted = fpu_cfg.strategy >= FPU_XSAVEC;
-		int err = xstate_layout_calculate(&c, fpu_cfg.xfeatures,
-						  fpu_cfg.compacted ? XSTATE_FORMAT_COMPACTED : XSTATE_FORMAT_STANDARD, &l);
-		if (!err)
-			err = xstate_layout_calculate(&c, fpu_cfg.xcr0, XSTATE_FORMAT_STANDARD, &std);
-		if (err)
-			panic("x86/fpu: CPUID leaf 0xD makes no sense: %s (feature %d)",
-			      xstate_strerror(err), l.bad_xfeature);
-		memcpy(fpu_cfg.offset, l.offset, sizeof(l.offset));
-		memcpy(fpu_cfg.sizes, l.size, sizeof(l.size));
-		memcpy(fpu_cfg.std_offset, std.offset, sizeof(std.offset));
-		fpu_cfg.size = l.total_size;
-		fpu_cfg.std_size = std.total_size;
-		if (xgetbv0() != fpu_cfg.xcr0)
-			panic("x86/fpu: XCR0 reads %lx after XSETBV of %lx", xgetbv0(), fpu_cfg.xcr0);
+		uint64_t refused = 0;
+		const char *why;
+		if ((xstate_user_features(&c) & BIT(XFEATURE_PKRU)) && (why = pku_selftest())) {
+			kprintf("x86/fpu: protection keys (PKU) refused: %s\n", why);
+			refused |= BIT(XFEATURE_PKRU);
+		}
+		configure_xsave(&c, refused);
+		if ((fpu_cfg.xcr0 & AMX_ALL) && (why = amx_selftest())) {
+			kprintf("x86/fpu: amx refused: %s\n", why);
+			configure_xsave(&c, refused | AMX_ALL);
+		}
 	}
 	fpu_cfg.hw_size = fpu_cfg.size;
 	fpu_cfg.pasid_emulated = !(fpu_cfg.xss & BIT(XFEATURE_PASID));

@@ -52,20 +52,39 @@ long sys_fpuinfo(struct trap_frame *tf)
 	return copy_to_user((void *)tf->rdi, &info, sizeof(info));
 }
 
-/* Another user task by tid (any process: this is a teaching kernel's debugger). */
-static struct task *user_task(uint64_t tid)
+/*
+ * The debugger calls reach a user task by tid, but only one the caller may
+ * trace: a thread of its own process or of a descendant process, as
+ * Linux's ptrace allows under Yama's ptrace_scope 1 ("restricted": only
+ * descendants).  Anything else is -EPERM; no task at all is -ESRCH.
+ */
+static bool may_trace(const struct process *tracer, const struct process *p)
 {
-	struct task *t = task_by_tid((int)tid);
-	return t && t->proc ? t : NULL;
+	for (; p; p = p->parent)
+		if (p == tracer)
+			return true;
+	return false;
+}
+
+static long traced_task(uint64_t tid, struct task **out)
+{
+	struct task *t = tid <= INT32_MAX ? task_by_tid((int)tid) : NULL;
+	if (!t || !t->proc || t->state == TASK_DEAD)
+		return -ESRCH;
+	if (!may_trace(current()->proc, t->proc))
+		return -EPERM;
+	*out = t;
+	return 0;
 }
 
 /* xstate_get(tid, buf, len): the standard-format image; returns its size. */
 long sys_xstate_get(struct trap_frame *tf)
 {
-	struct task *t = user_task(tf->rdi);
+	struct task *t;
 	size_t size = xstate_regset_size();
-	if (!t)
-		return -ESRCH;
+	long perm = traced_task(tf->rdi, &t);
+	if (perm)
+		return perm;
 	if (tf->rdx < size)
 		return -ERANGE;
 	void *img = kmalloc(size);
@@ -81,10 +100,11 @@ long sys_xstate_get(struct trap_frame *tf)
 /* xstate_set(tid, buf, len): validated, or -EINVAL with the reason on the console. */
 long sys_xstate_set(struct trap_frame *tf)
 {
-	struct task *t = user_task(tf->rdi);
+	struct task *t;
 	size_t len = tf->rdx;
-	if (!t)
-		return -ESRCH;
+	long perm = traced_task(tf->rdi, &t);
+	if (perm)
+		return perm;
 	if (len != xstate_regset_size())
 		return -EINVAL;
 	void *img = kmalloc(len);

@@ -44,6 +44,7 @@ USER_CASE(user_hello, "hello")
 USER_CASE(user_xstate, "test-xstate")
 USER_CASE(user_pkeys, "test-pkeys")
 USER_CASE(user_xstate_debug, "test-xstate-debug")
+USER_CASE(user_xstate_leak, "test-xstate-leak")
 USER_CASE(user_pasid, "test-pasid")
 USER_CASE(user_accel_demo, "accel-demo")
 USER_CASE(user_enqcmd, "test-enqcmd")
@@ -65,6 +66,7 @@ KTEST_SUITE(user,
 	KTEST_CASE(user_xstate),
 	KTEST_CASE(user_pkeys),
 	KTEST_CASE(user_xstate_debug),
+	KTEST_CASE(user_xstate_leak),
 	KTEST_CASE(user_pasid),
 	KTEST_CASE(user_accel_demo),
 	KTEST_CASE(user_enqcmd),
