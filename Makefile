@@ -41,6 +41,10 @@ OBJS		= $(patsubst %,$(BUILD)/%.o,$(ASM_SRCS) $(C_SRCS))
 # restore extended state.  tools/check-novec.sh enforces this.
 VEC_OBJS	= $(filter $(BUILD)/fpu/%,$(OBJS))
 
+# `make` with no goal builds everything (the included .mk files define rules
+# of their own, and the first rule make reads would otherwise be the default).
+.DEFAULT_GOAL	:= all
+
 HOST_TOOLS	:=
 HOST_TESTS	:=
 include $(wildcard tests/*.mk)
