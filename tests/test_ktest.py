@@ -177,6 +177,30 @@ class ParserTest(unittest.TestCase):
         p = ktest.parse(text)
         self.assertEqual(table(p), {'fpu': SKIP})
 
+    def test_subtest_without_cases_is_a_case(self):
+        # The user suite announces each program as a subtest; one that prints no
+        # KTAP of its own is still a case, passed or failed by its exit status.
+        text = textwrap.dedent('''\
+            KTAP version 1
+            1..1
+                # Subtest: user
+                1..3
+                    # Subtest: hello
+                    hello from Kestrel
+                ok 1 user_hello
+                    # Subtest: quiet
+                not ok 2 user_quiet
+                    # Subtest: ktap
+                    KTAP version 1
+                    1..1
+                    ok 1 inner
+                ok 3 user_ktap
+            not ok 1 user
+            ''')
+        p = ktest.parse(text)
+        self.assertEqual(table(p), {'user.user_hello': PASS, 'user.user_quiet': FAIL,
+                                    'user.user_ktap.inner': PASS})
+
     def test_truncated_by_panic(self):
         text = EXAMPLE.split('    ok 3 huge')[0] + textwrap.dedent('''\
             PANIC: page fault at 0xdeadbeef
