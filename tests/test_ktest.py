@@ -147,6 +147,21 @@ class ParserTest(unittest.TestCase):
         self.assertEqual(by_name(p.cases, 's.a').diag,
                          ['# a: EXPECTATION FAILED at x.c:3', 'Expected 1 == 2'])
 
+    def test_expectation_goes_to_the_next_case(self):
+        # kernel/ktest.c prints a case's failures before its result line; they
+        # belong to that case even right after another failed case.
+        text = textwrap.dedent('''\
+            KTAP version 1
+            1..2
+            # a: EXPECTATION FAILED at x.c:1: one
+            not ok 1 a
+            # b: EXPECTATION FAILED at x.c:2: two
+            not ok 2 b
+            ''')
+        p = ktest.parse(text)
+        self.assertEqual(by_name(p.cases, 'a').diag, ['# a: EXPECTATION FAILED at x.c:1: one'])
+        self.assertEqual(by_name(p.cases, 'b').diag, ['# b: EXPECTATION FAILED at x.c:2: two'])
+
     def test_diagnostics_after_result(self):
         text = textwrap.dedent('''\
             KTAP version 1

@@ -69,6 +69,7 @@ PLAN_RE = re.compile(r'1\.\.(\d+)\b')
 RESULT_RE = re.compile(r'(not ok|ok) (\d+)\b(?: -)?\s*(.*)')
 DIRECTIVE_RE = re.compile(r'(SKIP|TODO)\b\s*(.*)', re.I)
 NAMED_DIAG_RE = re.compile(r'#\s*([^\s:]+):')
+EXPECT_RE = re.compile(r'#\s*[^\s:]+: EXPECTATION FAILED')   # kernel/ktest.c: before its result
 EXIT_RE = re.compile(r'kestrel: exit (\d+)')
 JUNK_RE = re.compile(r'\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
 
@@ -221,7 +222,8 @@ def parse(text, root=''):
             top.target = case if case and case.status == FAIL else None
         elif body.startswith('#'):      # "# name: ..." goes to that case, else see note()
             if m := NAMED_DIAG_RE.match(body):
-                top.target = next((c for c in reversed(top.cases) if c.name == m[1]), top.target)
+                top.target = next((c for c in reversed(top.cases) if c.name == m[1]),
+                                  None if EXPECT_RE.match(body) else top.target)
             top.note(body)
         else:
             p.log.append(body)
