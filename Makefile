@@ -41,6 +41,10 @@ OBJS		= $(patsubst %,$(BUILD)/%.o,$(ASM_SRCS) $(C_SRCS))
 # restore extended state.  tools/check-novec.sh enforces this.
 VEC_OBJS	= $(filter $(BUILD)/fpu/%,$(OBJS))
 
+# `make` with no goal builds everything (the included .mk files define rules
+# of their own, and the first rule make reads would otherwise be the default).
+.DEFAULT_GOAL	:= all
+
 HOST_TOOLS	:=
 HOST_TESTS	:=
 include $(wildcard tests/*.mk)
@@ -102,8 +106,14 @@ $(BUILD)/cmdline.txt: FORCE
 	@echo '$(CMDLINE)' | cmp -s - $@ || echo '$(CMDLINE)' > $@
 FORCE:
 
+# So is the list of programs: a deleted user/*.c must leave the ISO too.
+$(BUILD)/user-progs.txt: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(USER_PROGS)' | cmp -s - $@ || echo '$(USER_PROGS)' > $@
+
 # Each user program becomes a multiboot2 module named after its file.
-$(BUILD)/kestrel.iso: $(BUILD)/kestrel.elf iso/boot/grub/grub.cfg $(USER_BINS) $(BUILD)/cmdline.txt
+$(BUILD)/kestrel.iso: $(BUILD)/kestrel.elf iso/boot/grub/grub.cfg $(USER_BINS) $(BUILD)/cmdline.txt \
+		$(BUILD)/user-progs.txt
 	@rm -rf $(BUILD)/isodir && mkdir -p $(BUILD)/isodir/boot/grub $(BUILD)/isodir/boot/user
 	cp $(BUILD)/kestrel.elf $(BUILD)/isodir/boot/kestrel.elf
 	cp $(USER_BINS) $(BUILD)/isodir/boot/user/

@@ -10,6 +10,12 @@
 
 extern const struct ktest_suite *const __start_ktest_suites[], *const __stop_ktest_suites[];
 
+const char *ktest_indent(int n)
+{
+	static const char spaces[] = "                ";
+	return spaces + sizeof(spaces) - 1 - MIN((size_t)n, sizeof(spaces) - 1);
+}
+
 bool ktest_check(struct ktest *t, bool ok, const char *file, int line, const char *fmt, ...)
 {
 	if (ok)
@@ -19,7 +25,8 @@ bool ktest_check(struct ktest *t, bool ok, const char *file, int line, const cha
 	va_start(ap, fmt);
 	kvsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	kprintf("    # %s: EXPECTATION FAILED at %s:%d: %s\n", t->name, file, line, msg);
+	kprintf("%s# %s: EXPECTATION FAILED at %s:%d: %s\n", ktest_indent(t->indent), t->name,
+		file, line, msg);
 	t->failures++;
 	return false;
 }
@@ -34,21 +41,47 @@ static bool selected(const char *selection, const char *suite)
 	return strcmp(selection, "all") == 0 || list_has(selection, suite);
 }
 
+/* The result line of case number n; true if it failed. */
+static bool report(const struct ktest *t, size_t n)
+{
+	const char *in = ktest_indent(t->indent);
+	if (t->failures)
+		kprintf("%snot ok %lu %s\n", in, n, t->name);
+	else if (t->skip)
+		kprintf("%sok %lu %s # SKIP %s\n", in, n, t->name, t->skip);
+	else
+		kprintf("%sok %lu %s\n", in, n, t->name);
+	return t->failures;
+}
+
+/* A parameterised case: a nested subtest with one result per parameter. */
+static void run_params(const struct ktest_case *c, struct ktest *t)
+{
+	size_t n = 0;
+	while (c->param(n))
+		n++;
+	kprintf("        KTAP version 1\n        # Subtest: %s\n        1..%lu\n", c->name, n);
+	for (size_t i = 0; i < n; i++) {
+		struct ktest p = { .name = c->param(i), .indent = 8 };
+		c->fn(&p);
+		t->failures += report(&p, i + 1);
+	}
+	if (n == 0)
+		t->skip = "no parameters";
+}
+
 static int run_suite(const struct ktest_suite *s, int index)
 {
 	int failed = 0;
 	kprintf("    KTAP version 1\n    # Subtest: %s\n    1..%lu\n", s->name, s->ncases);
 	for (size_t i = 0; i < s->ncases; i++) {
-		struct ktest t = { .name = s->cases[i].name };
-		s->cases[i].fn(&t);
-		if (t.failures) {
-			failed++;
-			kprintf("    not ok %lu %s\n", i + 1, t.name);
-		} else if (t.skip) {
-			kprintf("    ok %lu %s # SKIP %s\n", i + 1, t.name, t.skip);
-		} else {
-			kprintf("    ok %lu %s\n", i + 1, t.name);
-		}
+		const struct ktest_case *c = &s->cases[i];
+		struct ktest t = { .name = c->name, .indent = 4 };
+		if (c->param)
+			run_params(c, &t);
+		else
+			c->fn(&t);
+		failed += report(&t, i + 1);
 	}
 	kprintf("%s %d %s\n", failed ? "not ok" : "ok", index, s->name);
 	return failed;

@@ -17,14 +17,20 @@
 #include <stdint.h>
 
 struct ktest {
-	const char *name;
+	const char *name;	/* the case's name, or its parameter's */
 	int failures;
 	const char *skip;	/* non-NULL: the case was skipped, with this reason */
+	int indent;		/* of its KTAP lines: 4, or 8 inside a parameterised case */
 };
 
 struct ktest_case {
 	const char *name;
 	void (*fn)(struct ktest *t);
+	/* Non-NULL: fn runs once per parameter param(0), param(1), ... up to
+	 * the first NULL, each reported as a case of a nested subtest named
+	 * after this one (KUnit's KUNIT_CASE_PARAM).  The list is read when
+	 * the case starts, so it may depend on the cases run before it. */
+	const char *(*param)(size_t i);
 };
 
 struct ktest_suite {
@@ -33,7 +39,8 @@ struct ktest_suite {
 	size_t ncases;
 };
 
-#define KTEST_CASE(fn) { #fn, fn }
+#define KTEST_CASE(fn) { #fn, fn, NULL }
+#define KTEST_CASE_PARAM(fn, gen) { #fn, fn, gen }
 #define KTEST_SUITE(sname, ...) \
 	static const struct ktest_case sname##_cases[] = { __VA_ARGS__ }; \
 	static const struct ktest_suite sname##_suite = { \
@@ -44,6 +51,7 @@ struct ktest_suite {
 bool ktest_check(struct ktest *t, bool ok, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 void ktest_skip(struct ktest *t, const char *reason);
+const char *ktest_indent(int n);	/* n spaces (at most 16) */
 int ktest_run(const char *selection);	/* returns the number of failed cases */
 
 #define KEXPECT(t, cond) ktest_check(t, (cond), __FILE__, __LINE__, "expected %s", #cond)

@@ -39,14 +39,14 @@ switch_to:
     mov rax, rdi                    ; return value: prev
     pop r15                         ; next's callee-saved registers, saved
     pop r14                         ; when it called switch_to (or faked
-    pop r13                         ; by task_alloc for a new task)
+    pop r13                         ; by task_new for a new task)
     pop r12
     pop rbx
     pop rbp
     ret                             ; into next's switch_to caller
 
-; A new task's first switch_to "returns" here (task_alloc put this address
-; where the return address would be).  r12 and r13 hold what task_alloc
+; A new task's first switch_to "returns" here (task_new put this address
+; where the return address would be).  r12 and r13 hold what task_new
 ; chose: the C function to run and its argument.
 global task_first_entry
 task_first_entry:

@@ -1,8 +1,16 @@
 /*
- * The user suite: each case spawns one test program from user/, which
- * prints its own KTAP one level deeper (KTAP_INDENT), and passes when the
- * program exits with status 0.  The last case checks that running them
- * all left the free page count where it started.
+ * The user suite: each case spawns one program from user/, with no
+ * arguments, and passes when it exits with status 0.  A program that
+ * reports through user/ktap.h prints its own KTAP one level deeper
+ * (KTAP_INDENT), so its cases are counted one by one; one that prints no
+ * KTAP is one case, judged by its exit status.
+ *
+ * Which programs run: every program named in a USER_CASE line below (its
+ * case has that name), then, in user_programs, every other program on the
+ * boot image whose name starts with "test-".  The rest (sh, which reads
+ * the console, and tools that need arguments) are reported as skipped, so
+ * a program added under user/ is always counted.  The last case checks that
+ * running them all left the free page count where it started.
  */
 #include "kernel.h"
 #include "ktest.h"
@@ -22,9 +30,12 @@ static void run_program(struct ktest *t, const char *name)
 		ktest_check(t, false, __FILE__, __LINE__, "program %s is not on the boot image", name);
 		return;
 	}
+	int indent = t->indent + 4;
+	char env[16];
+	ksnprintf(env, sizeof(env), "KTAP_INDENT=%d", indent);
 	char *argv[] = { (char *)name, NULL };
-	char *envp[] = { "KTAP_INDENT=8", NULL };
-	kprintf("        # Subtest: %s\n", name);
+	char *envp[] = { env, NULL };
+	kprintf("%s# Subtest: %s\n", ktest_indent(indent), name);
 	long pid = process_spawn(name, argv, envp);
 	KASSERT(t, pid > 0);
 	int status = -1;
@@ -33,7 +44,33 @@ static void run_program(struct ktest *t, const char *name)
 		    name, status, (status >> 8) & 0xff, status & 0x7f);
 }
 
-#define USER_CASE(fn, prog) static void fn(struct ktest *t) { run_program(t, prog); }
+/* Programs run by a USER_CASE line, so that user_programs does not run them again. */
+#define MAX_USER_CASES 64
+static const char *listed[MAX_USER_CASES];
+static size_t nlisted;
+static bool programs_ran;	/* user_programs has run: a USER_CASE after it is misplaced */
+
+static bool is_listed(const char *name)
+{
+	for (size_t i = 0; i < nlisted; i++)
+		if (strcmp(listed[i], name) == 0)
+			return true;
+	return false;
+}
+
+static void user_case(struct ktest *t, const char *name)
+{
+	if (programs_ran) {
+		ktest_check(t, false, __FILE__, __LINE__, "%s: its KTEST_CASE line must come before "
+			    "KTEST_CASE_PARAM(user_programs, ...) in the suite", name);
+		return;
+	}
+	if (!is_listed(name) && nlisted < MAX_USER_CASES)
+		listed[nlisted++] = name;
+	run_program(t, name);
+}
+
+#define USER_CASE(fn, prog) static void fn(struct ktest *t) { user_case(t, prog); }
 USER_CASE(user_syscalls, "test-syscalls")
 USER_CASE(user_memory, "test-memory")
 USER_CASE(user_mm_hostile, "test-mm-hostile")
@@ -48,6 +85,24 @@ USER_CASE(user_xstate_leak, "test-xstate-leak")
 USER_CASE(user_pasid, "test-pasid")
 USER_CASE(user_accel_demo, "accel-demo")
 USER_CASE(user_enqcmd, "test-enqcmd")
+
+/* The i-th program on the boot image that no USER_CASE line runs. */
+static const char *unlisted_program(size_t i)
+{
+	const struct program *p;
+	for (int k = 0; (p = program_at(k)); k++)
+		if (!is_listed(p->name) && i-- == 0)
+			return p->name;
+	return NULL;
+}
+
+static void user_programs(struct ktest *t)
+{
+	programs_ran = true;
+	if (strncmp(t->name, "test-", 5) != 0)
+		KSKIP(t, "not test-*: run only by a USER_CASE line (README: Writing a user program)");
+	run_program(t, t->name);
+}
 
 static void user_no_pages_leaked(struct ktest *t)
 {
@@ -70,4 +125,6 @@ KTEST_SUITE(user,
 	KTEST_CASE(user_pasid),
 	KTEST_CASE(user_accel_demo),
 	KTEST_CASE(user_enqcmd),
+	/* After every USER_CASE's line: it runs the test-* programs they do not. */
+	KTEST_CASE_PARAM(user_programs, unlisted_program),
 	KTEST_CASE(user_no_pages_leaked));

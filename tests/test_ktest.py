@@ -4,6 +4,8 @@ Run:  python3 -m unittest tests/test_ktest.py
       python3 -m unittest discover -s tests -p 'test_*.py'
 (tools/ktest.py also runs them as part of its host tests.)
 """
+import contextlib
+import io
 import shutil
 import sys
 import tempfile
@@ -145,6 +147,21 @@ class ParserTest(unittest.TestCase):
         self.assertEqual(by_name(p.cases, 's.a').diag,
                          ['# a: EXPECTATION FAILED at x.c:3', 'Expected 1 == 2'])
 
+    def test_expectation_goes_to_the_next_case(self):
+        # kernel/ktest.c prints a case's failures before its result line; they
+        # belong to that case even right after another failed case.
+        text = textwrap.dedent('''\
+            KTAP version 1
+            1..2
+            # a: EXPECTATION FAILED at x.c:1: one
+            not ok 1 a
+            # b: EXPECTATION FAILED at x.c:2: two
+            not ok 2 b
+            ''')
+        p = ktest.parse(text)
+        self.assertEqual(by_name(p.cases, 'a').diag, ['# a: EXPECTATION FAILED at x.c:1: one'])
+        self.assertEqual(by_name(p.cases, 'b').diag, ['# b: EXPECTATION FAILED at x.c:2: two'])
+
     def test_diagnostics_after_result(self):
         text = textwrap.dedent('''\
             KTAP version 1
@@ -174,6 +191,30 @@ class ParserTest(unittest.TestCase):
         text = 'KTAP version 1\n1..1\n    # Subtest: fpu\n    1..0\nok 1 fpu # SKIP no FPU\n'
         p = ktest.parse(text)
         self.assertEqual(table(p), {'fpu': SKIP})
+
+    def test_subtest_without_cases_is_a_case(self):
+        # The user suite announces each program as a subtest; one that prints no
+        # KTAP of its own is still a case, passed or failed by its exit status.
+        text = textwrap.dedent('''\
+            KTAP version 1
+            1..1
+                # Subtest: user
+                1..3
+                    # Subtest: hello
+                    hello from Kestrel
+                ok 1 user_hello
+                    # Subtest: quiet
+                not ok 2 user_quiet
+                    # Subtest: ktap
+                    KTAP version 1
+                    1..1
+                    ok 1 inner
+                ok 3 user_ktap
+            not ok 1 user
+            ''')
+        p = ktest.parse(text)
+        self.assertEqual(table(p), {'user.user_hello': PASS, 'user.user_quiet': FAIL,
+                                    'user.user_ktap.inner': PASS})
 
     def test_truncated_by_panic(self):
         text = EXAMPLE.split('    ok 3 huge')[0] + textwrap.dedent('''\
@@ -215,6 +256,49 @@ class ParserTest(unittest.TestCase):
         self.assertEqual(p.cases[1].diag, ['# offsets: got 512'])
         p = ktest.parse('KTAP version 1\n1..3\nok 1 a\n', root='prog')
         self.assertEqual(p.cases[-1].name, 'prog')
+
+    def test_duplicate_case_number_is_rejected(self):
+        text = textwrap.dedent('''\
+            KTAP version 1
+            1..1
+                # Subtest: sched
+                1..2
+                ok 1 yield
+                ok 1 yield
+                ok 1 yield
+                ok 2 sleep
+            not ok 1 sched
+            ''')
+        p = ktest.parse(text)
+        self.assertEqual(ktest.counts(p.cases), (1, 1, 0))
+        bad = by_name(p.cases, 'sched.ktap')
+        self.assertEqual(bad.status, FAIL)
+        self.assertIn('case number 1 repeats (after case 1)', bad.reason)
+        self.assertEqual(bad.diag, ['ok 1 yield'])
+
+    def test_out_of_order_case_number_is_rejected(self):
+        p = ktest.parse('KTAP version 1\n1..3\nok 1 a\nok 3 c\nok 2 b\n')
+        self.assertEqual(table(p), {'a': PASS, 'ktap': FAIL})
+        self.assertIn('case number 3 out of order (expected 2)', by_name(p.cases, 'ktap').reason)
+
+    def test_more_cases_than_plan_is_rejected(self):
+        p = ktest.parse('KTAP version 1\n1..2\nok 1 a\nok 2 b\nok 3 c\nok 4 d\n')
+        self.assertEqual(table(p), {'a': PASS, 'b': PASS, 'ktap': FAIL})
+        self.assertIn('case 3 is more than the plan 1..2', by_name(p.cases, 'ktap').reason)
+        self.assertFalse(any('plan says' in c.reason for c in p.cases))     # one failure, not two
+
+    def test_looping_kernel_counts_once(self):
+        # A broken switch_to once replayed the same suite over and over: those
+        # are not thousands of passes.
+        suite = '    # Subtest: s\n    1..2\n    ok 1 a\n    ok 2 b\nok 1 s\n'
+        p = ktest.parse('KTAP version 1\n1..1\n' + suite * 1000)
+        self.assertEqual(ktest.counts(p.cases), (2, 1, 0))
+        self.assertIn('case number 1 repeats', by_name(p.cases, 'ktap').reason)
+        self.assertEqual(ktest.counts(ktest.judge(p, 0)), (2, 1, 0))
+
+    def test_numbering_restarts_in_each_subtest(self):
+        p = ktest.parse(EXAMPLE)
+        self.assertFalse(any(c.name.endswith('ktap') for c in p.cases))
 
     def test_results_before_header_are_log(self):
         p = ktest.parse('ok 1 not a test\nkestrel: exit 0\n')
@@ -290,27 +374,48 @@ class RunTest(unittest.TestCase):
 
     def test_exit_status_and_live_lines(self):
         seen = []
-        status, timed_out = ktest.run(self.sh('printf "a\\r\\nb\\n" > "$1"; exit 3'),
-                                      self.log, 10, live=seen.append)
-        self.assertEqual((status, timed_out, seen), (3, False, ['a', 'b']))
+        status, why = ktest.run(self.sh('printf "a\\r\\nb\\n" > "$1"; exit 3'),
+                                self.log, 10, live=seen.append)
+        self.assertEqual((status, why, seen), (3, '', ['a', 'b']))
 
     def test_timeout_kills_process_group(self):
         t = time.monotonic()
-        status, timed_out = ktest.run(self.sh('sleep 30 & sleep 30; echo x > "$1"'), self.log, 0.5)
-        self.assertEqual((status, timed_out), (None, True))
+        status, why = ktest.run(self.sh('sleep 30 & sleep 30; echo x > "$1"'), self.log, 0.5)
+        self.assertEqual((status, why), (None, 'timeout after 0.5 s'))
         self.assertLess(time.monotonic() - t, 5)
 
     def test_stops_after_exit_line(self):
-        status, timed_out = ktest.run(self.sh('echo "kestrel: exit 0" > "$1"; sleep 30'),
-                                      self.log, 20, grace=0.2)
-        self.assertEqual((status, timed_out), (None, False))
+        status, why = ktest.run(self.sh('echo "kestrel: exit 0" > "$1"; sleep 30'),
+                                self.log, 20, grace=0.2)
+        self.assertEqual((status, why), (None, ''))
+
+    def test_output_cap_kills(self):
+        t = time.monotonic()
+        status, why = ktest.run(self.sh('head -c 3000000 /dev/zero | tr "\\0" x > "$1"; sleep 30'),
+                                self.log, 20, max_output=2**20)
+        self.assertEqual((status, why), (None, 'serial output over 1 MiB: killed'))
+        self.assertLess(time.monotonic() - t, 10)
+
+    def test_stalled_suite_is_named(self):
+        t = time.monotonic()
+        script = ('printf "KTAP version 1\\n1..2\\n    # Subtest: sched\\n    1..2\\n'
+                  '    ok 1 a\\n" > "$1"; sleep 30')
+        status, why = ktest.run(self.sh(script), self.log, 20, stall=0.5)
+        self.assertEqual(status, None)
+        self.assertEqual(why, "no test result for 0.5 s in 'sched' (suite time limit): killed")
+        self.assertLess(time.monotonic() - t, 10)
+
+    def test_progress_keeps_a_suite_alive(self):
+        script = ('echo "KTAP version 1" > "$1"; for i in 1 2 3 4 5 6; do sleep 0.2; '
+                  'echo "ok $i x" >> "$1"; done; exit 3')
+        self.assertEqual(ktest.run(self.sh(script), self.log, 20, stall=0.6), (3, ''))
 
     def qemu_row(self, script, timeout=10):
         fake = self.dir / 'qemu'
         fake.write_text('#!/bin/sh\n'
                         'for a; do case "$a" in file:*) log="${a#file:}";; esac; done\n' + script)
         fake.chmod(0o755)
-        args = mock.Mock(timeout=timeout)
+        args = mock.Mock(timeout=timeout, max_output=4, suite_timeout=60)
         with mock.patch.object(ktest, 'QEMU', str(fake)), mock.patch.object(ktest, 'OUT', self.dir):
             return ktest.run_row('tcg-max', self.dir / 'x.iso', args, True)
 
@@ -329,6 +434,46 @@ class RunTest(unittest.TestCase):
         cases, _ = self.qemu_row('echo booting > "$log"; sleep 30\n', timeout=0.5)
         self.assertEqual(cases[-1].reason, 'timeout after 0.5 s')
         self.assertIn('booting', cases[-1].diag)
+
+    def test_stalled_row_fails_naming_the_suite(self):
+        script = ('printf "KTAP version 1\\n1..2\\n    KTAP version 1\\n    # Subtest: sched\\n'
+                  '    1..2\\n    ok 1 a\\n" > "$log"; sleep 30\n')
+        fake = self.dir / 'qemu'
+        fake.write_text('#!/bin/sh\n'
+                        'for a; do case "$a" in file:*) log="${a#file:}";; esac; done\n' + script)
+        fake.chmod(0o755)
+        args = mock.Mock(timeout=20, max_output=4, suite_timeout=0.5)
+        with mock.patch.object(ktest, 'QEMU', str(fake)), mock.patch.object(ktest, 'OUT', self.dir):
+            cases, _ = ktest.run_row('tcg-max', self.dir / 'x.iso', args, True)
+        self.assertEqual([(c.name, c.status) for c in cases], [('sched.a', PASS), ('sched', FAIL)])
+        self.assertIn("in 'sched' (suite time limit)", cases[-1].reason)
+
+    def test_recap_then_final_line(self):
+        body = EXAMPLE.replace('kestrel: exit 1', '')
+        (self.dir / 'ktap').write_text(body)
+        fake = self.dir / 'qemu'
+        fake.write_text('#!/bin/sh\n'
+                        'for a; do case "$a" in file:*) log="${a#file:}";; esac; done\n'
+                        f'cat {self.dir}/ktap > "$log"; exit 3\n')
+        fake.chmod(0o755)
+        out = io.StringIO()
+        with mock.patch.object(ktest, 'QEMU', str(fake)), mock.patch.object(ktest, 'OUT', self.dir), \
+                mock.patch.object(ktest, 'make_iso', return_value=ktest.ROOT / 'x.iso'), \
+                mock.patch.object(ktest, 'default_cmdline', return_value=''), \
+                contextlib.redirect_stdout(out):
+            status = ktest.main(['--row', 'tcg-max', '--suite', 'pmm'])
+        lines = out.getvalue().splitlines()
+        self.assertEqual(status, 1)
+        self.assertEqual(lines[-1], '2 passed, 1 failed, 1 skipped')
+        self.assertEqual(lines[-3:-1], ['failures (1):', '  [tcg-max] pmm.exhaustion: '
+                                        '# exhaustion: EXPECT failed at kernel/pmm_test.c:40: got 3, want 0'])
+        self.assertEqual((self.dir / 'summary.txt').read_text().splitlines()[-1], lines[-1])
+
+    def test_recap_line_with_reason_and_diag(self):
+        c = ktest.Case('user', FAIL, 'kernel panic', ['PANIC: #GP', 'rip=0'])
+        self.assertEqual(ktest.recap([('bochs-spr', c)]),
+                         ['', 'failures (1):', '  [bochs-spr] user: kernel panic: PANIC: #GP'])
+        self.assertEqual(ktest.recap([]), [])
 
     def test_missing_emulator_is_a_skip(self):
         with mock.patch.object(ktest, 'QEMU', 'no-such-qemu-binary'):

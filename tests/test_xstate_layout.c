@@ -5,7 +5,7 @@
  *	test_xstate_layout [DIR]
  *
  * DIR holds oracles.tsv and the CPUID dumps it names (default
- * ../shared/data/cpuid, for a run from the repository root).  Each oracle
+ * tests/data/cpuid, for a run from the repository root).  Each oracle
  * row is a layout Linux printed on real hardware, or read straight off the
  * dump; the synthetic tables cover what those CPUs never show (64-byte
  * alignment, AMX, out-of-order offsets) and every error.
@@ -620,7 +620,7 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	const char *dir = argc > 1 ? argv[1] : "../shared/data/cpuid";
+	const char *dir = argc > 1 ? argv[1] : "tests/data/cpuid";
 	static struct oracle oracles[MAX_ORACLES];
 	const char *dumps[MAX_ORACLES];
 	int n_oracles = 0, n_dumps = 0, i, j;
@@ -665,7 +665,9 @@ int main(int argc, char **argv)
 		report(cases[k].name, NULL);
 	}
 	if (!have_dir) {
-		report("oracles", "shared/data/cpuid not found");
+		/* The dumps are part of the tree: missing means a broken checkout. */
+		fail("%s not found (run from the repository root)", dir);
+		report("oracles", NULL);
 	} else if (tsv_error) {
 		fail("%s/oracles.tsv: %s", dir, tsv_error);
 		report("oracles", NULL);

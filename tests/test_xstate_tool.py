@@ -1,5 +1,5 @@
 """The xstate-layout host tool itself, run as a student would, against every
-row of ../shared/data/cpuid/oracles.tsv (real dumps, with the layout Linux
+row of tests/data/cpuid/oracles.tsv (real dumps, with the layout Linux
 printed or CPUID states): the printed offsets and context size must match.
 tests/test_xstate_layout.c checks the same code as a library; this checks
 the program and its output format."""
@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOL = ROOT / 'build' / 'host' / 'xstate-layout'
-DATA = ROOT.parent / 'shared' / 'data' / 'cpuid'
+DATA = ROOT / 'tests' / 'data' / 'cpuid'
 
 
 def oracle_rows():
@@ -19,9 +19,12 @@ def oracle_rows():
     return [dict(zip(header, ln.split('\t'))) for ln in lines[1:] if ln.strip()]
 
 
-@unittest.skipUnless((DATA / 'oracles.tsv').exists(), 'shared/data/cpuid not found')
-@unittest.skipUnless(TOOL.exists(), 'build/host/xstate-layout not built (make)')
 class OracleTest(unittest.TestCase):
+    def setUp(self):
+        # Both are part of a plain clone plus `make`: their absence is a failure, not a skip.
+        self.assertTrue((DATA / 'oracles.tsv').exists(), f'{DATA}/oracles.tsv missing')
+        self.assertTrue(TOOL.exists(), f'{TOOL} not built: run make')
+
     def test_every_oracle_row(self):
         rows = oracle_rows()
         self.assertTrue(rows)

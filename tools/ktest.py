@@ -3,14 +3,20 @@
 
 Each emulator row boots the kernel with ktest=... on its command line and reads
 KTAP version 1 (KUnit's nested form) from the serial log. Prints one line per
-test case, a summary per row, then exactly one final line "N passed, N failed,
-N skipped"; exit status 0 iff nothing failed.
+test case, a summary per row, a recap of every failure (row, case, first
+diagnostic), then exactly one final line "N passed, N failed, N skipped"; exit
+status 0 iff nothing failed.
 
     [tcg-max] ok      pmm.alloc_free
     [tcg-max] FAIL    pmm.exhaustion
-            # exhaustion: EXPECT failed at kernel/pmm_test.c:40: got 3, want 0
+            # exhaustion: EXPECTATION FAILED at kernel/pmm_test.c:40: expected n == 0: got 0x3, want 0x0
     [tcg-max] SKIP    pmm.huge (needs 1 GiB)
     [bochs-spr] SKIP (row) bochs 3.0 not built: run make deps
+
+A KTAP level whose case numbers repeat, skip, or run past its plan is a failure
+(`ktap`), and its later results are not counted. A test boot is killed when it
+prints more than --max-output MiB, or when no result line comes for
+--suite-timeout s (the case failed is the suite that hung).
 
 Usage (run from anywhere; paths are relative to the repo root):
   tools/ktest.py                        all rows with ktest=all + host tests (make test)
@@ -19,6 +25,7 @@ Usage (run from anywhere; paths are relative to the repo root):
   tools/ktest.py --raw [--suite pmm]    boot tcg-max (or --row) showing the serial log live
   tools/ktest.py --raw --cmdline 'foo'  just boot (no ktest=), stop at "kestrel: exit N"
   tools/ktest.py --host-only | --no-host | --list-rows | --timeout S | --jobs N
+  tools/ktest.py --suite-timeout S | --max-output MIB   limits per test boot (0: none)
 
 Rows: tcg-max, tcg-base (QEMU TCG, -cpu max / qemu64; exit status (N<<1)|1 via
 isa-debug-exit: 1 pass, 3 test failure, 5 panic, anything else a crash) and
@@ -52,6 +59,7 @@ VARIANTS = {'tcg-max': ['xsave=xsave', 'xsave=fxsave'],
             'bochs-spr': ['xsave=xsavec', 'xsave=xsaveopt', 'xsave=xsave', 'xsave=fxsave', 'amx']}
 CRASHES = {'tcg-max': {'crash=null': 'crash_null', 'crash=stack': 'crash_stack'}}
 STOP = threading.Event()  # set on Ctrl-C: running emulators get killed
+RUN_LOCK = None           # build/ktest/.lock, held while main() runs
 
 # ------------------------------------------------------------------ KTAP parser
 PASS, FAIL, SKIP, TODO = 'ok', 'FAIL', 'SKIP', 'TODO'
@@ -61,6 +69,7 @@ PLAN_RE = re.compile(r'1\.\.(\d+)\b')
 RESULT_RE = re.compile(r'(not ok|ok) (\d+)\b(?: -)?\s*(.*)')
 DIRECTIVE_RE = re.compile(r'(SKIP|TODO)\b\s*(.*)', re.I)
 NAMED_DIAG_RE = re.compile(r'#\s*([^\s:]+):')
+EXPECT_RE = re.compile(r'#\s*[^\s:]+: EXPECTATION FAILED')   # kernel/ktest.c: before its result
 EXIT_RE = re.compile(r'kestrel: exit (\d+)')
 JUNK_RE = re.compile(r'\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
 
@@ -92,6 +101,7 @@ class Frame:                    # one open (sub)test level, known by its indenta
     cases: list = field(default_factory=list)    # leaves, named relative to this level
     pending: list = field(default_factory=list)  # diagnostics for the next result line
     target: Case | None = None  # the case unnamed diagnostics belong to now
+    bad: bool = False           # broke the numbering rules: its later results are ignored
 
     def note(self, text):
         (self.target.diag if self.target else self.pending).append(text)
@@ -112,7 +122,7 @@ def _merge(f, parent, name, check_plan=True):
     for c in f.cases:
         c.name = f'{name}.{c.name}'
     parent.cases += f.cases
-    if check_plan and f.plan is not None and f.plan != f.seen:
+    if check_plan and not f.bad and f.plan is not None and f.plan != f.seen:
         parent.cases.append(Case(name, FAIL, f'KTAP plan says {f.plan} cases, saw {f.seen}',
                                  derived=True))
 
@@ -127,6 +137,19 @@ def _abandon(stack, p):
         plan = '?' if f.plan is None else f.plan
         stack[-1].cases.append(Case(name, FAIL, f'suite did not finish ({f.seen} of {plan} cases)',
                                     f.pending, derived=True))
+
+
+def _numbering(f, n):
+    """Why result number n breaks KTAP's rules at level f (after f.seen results), or ''.
+    A stream that repeats itself (a broken context switch once printed the same
+    cases 747,204 times) must fail, not pass a thousand times over."""
+    if n <= f.seen:
+        return f'case number {n} repeats (after case {f.seen})'
+    if n != f.seen + 1:
+        return f'case number {n} out of order (expected {f.seen + 1})'
+    if f.plan is not None and n > f.plan:
+        return f'case {n} is more than the plan 1..{f.plan}'
+    return ''
 
 
 def parse(text, root=''):
@@ -167,9 +190,18 @@ def parse(text, root=''):
             if stack[-1].indent < ind:  # results without a header at this level
                 stack.append(Frame(ind))
             top = stack[-1]
-            top.seen += 1
+            if top.bad:                 # already rejected: count nothing more at this level
+                top.pending = []
+                continue
             name, _, directive = m[3].partition('#')
             name = name.strip() or (child.name if child else '') or f'#{m[2]}'
+            if why := _numbering(top, int(m[2])):
+                top.bad = True
+                top.cases.append(Case('ktap', FAIL, f'invalid KTAP: {why}; '
+                                      'the rest of this level is ignored', [body]))
+                top.pending, top.target = [], None
+                continue
+            top.seen += 1
             status, reason = (PASS if m[1] == 'ok' else FAIL), ''
             if d := DIRECTIVE_RE.match(directive.strip()):
                 status, reason = d[1].upper(), d[2].strip()
@@ -180,17 +212,18 @@ def parse(text, root=''):
                 n = len(top.cases)
                 _merge(child, top, name)
                 leaves = top.cases[n:]
-                if status == FAIL and not any(c.status == FAIL for c in leaves):
+                if not leaves:          # e.g. a user program that prints no KTAP of its own
+                    case = Case(name, status, reason, child.pending + top.pending)
+                elif status == FAIL and not any(c.status == FAIL for c in leaves):
                     case = Case(name, FAIL, 'suite reported not ok', child.pending + top.pending)
-                elif status in (SKIP, TODO) and not leaves:
-                    case = Case(name, status, reason)
                 if case:
                     top.cases.append(case)
             top.pending = []
             top.target = case if case and case.status == FAIL else None
         elif body.startswith('#'):      # "# name: ..." goes to that case, else see note()
             if m := NAMED_DIAG_RE.match(body):
-                top.target = next((c for c in reversed(top.cases) if c.name == m[1]), top.target)
+                top.target = next((c for c in reversed(top.cases) if c.name == m[1]),
+                                  None if EXPECT_RE.match(body) else top.target)
             top.note(body)
         else:
             p.log.append(body)
@@ -203,7 +236,7 @@ def parse(text, root=''):
         p.cases = r.cases
         for c in p.cases if root else ():
             c.name = f'{root}.{c.name}'
-        if r.plan is not None and r.plan != r.seen:
+        if not r.bad and r.plan is not None and r.plan != r.seen:
             p.cases.append(Case(root or 'ktap', FAIL, f'KTAP plan says {r.plan} cases, saw {r.seen}',
                                 derived=True))
     return p
@@ -237,11 +270,17 @@ class Failure(Exception):
     pass
 
 
-def run(cmd, log, timeout, cwd=ROOT, out=subprocess.DEVNULL, live=None, grace=3.0):
+def run(cmd, log, timeout, cwd=ROOT, out=subprocess.DEVNULL, live=None, grace=3.0,
+        max_output=0, stall=0):
     """Run cmd in its own process group, following the serial file `log` (complete
-    lines go to live()). Returns (status, timed_out); status is None if it was
-    killed: at the timeout, or `grace` s after it printed "kestrel: exit N"."""
+    lines go to live()). Returns (status, why): status is None if it was killed,
+    and why says why ('' if it ended by itself or `grace` s after it printed
+    "kestrel: exit N"). Limits, each 0 for none: `timeout` s in all; `max_output`
+    bytes of serial output (a kernel in a loop fills the disk, not the screen);
+    `stall` s without a KTAP result or subtest line, so a suite that hangs is
+    named at once instead of eating the whole boot's timeout."""
     start, pos, buf, done = time.monotonic(), 0, b'', None
+    progress, where = start, 'boot'
     proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
                             stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -250,22 +289,34 @@ def run(cmd, log, timeout, cwd=ROOT, out=subprocess.DEVNULL, live=None, grace=3.
             if os.path.exists(log):
                 with open(log, 'rb') as f:
                     f.seek(pos)
-                    data = f.read()
+                    data = f.read(max_output + 1 - pos if max_output else -1)
                 pos += len(data)
             *lines, buf = (buf + data).split(b'\n')
             if status is not None and buf:
                 lines.append(buf)
+            now = time.monotonic()
             for text in (ln.decode(errors='replace').rstrip('\r') for ln in lines):
                 if live:
                     live(JUNK_RE.sub('', text))
                 if done is None and EXIT_RE.search(text):
-                    done = time.monotonic()
+                    done = now
+                body = JUNK_RE.sub('', text).strip()
+                if m := SUBTEST_RE.fullmatch(body):
+                    progress, where = now, m[1].strip()
+                elif RESULT_RE.fullmatch(body):
+                    progress = now
+            if max_output and pos > max_output:
+                return None, f'serial output over {max_output / 2**20:g} MiB: killed'
             if status is not None:
-                return status, False
-            now = time.monotonic()
-            late = 0 < timeout < now - start
-            if late or (done and now - done > grace) or STOP.is_set():
-                return None, late
+                return status, ''
+            if STOP.is_set():
+                return None, 'interrupted'
+            if 0 < timeout < now - start:
+                return None, f'timeout after {timeout:g} s'
+            if 0 < stall < now - progress and not done:
+                return None, f'no test result for {stall:g} s in {where!r} (suite time limit): killed'
+            if done and now - done > grace:
+                return None, ''
             time.sleep(0.05)
     finally:
         if proc.poll() is None:
@@ -351,14 +402,15 @@ def run_row(row, iso, args, tests, live=None, label=None, crash=None):
         cfg = template.read_text().replace('@ISO@', str(iso)).replace('@SERIAL@', str(log))
         (cwd / 'bochsrc').write_text(cfg.replace('@PREFIX@', str(BOCHS_PREFIX)))
         cmd = [str(BOCHS_PREFIX / 'bin' / 'bochs'), '-q', '-f', 'bochsrc']
+    limits = {'max_output': int(args.max_output * 2**20), 'stall': args.suite_timeout} if tests else {}
     with open(emu, 'wb') as out:
-        status, timed_out = run(cmd, log, args.timeout, cwd, out, live)
+        status, killed = run(cmd, log, args.timeout, cwd, out, live, **limits)
     text = log.read_text(errors='replace') if log.exists() else ''
     serial_tail = tail(text) + [f'emulator: {ln}' for ln in tail(emu.read_text(errors='replace'), 10)]
     p, why = parse(text), ''
     code = qemu_code(status) if cpu else p.exit_code
-    if timed_out:
-        code, why = None, f'timeout after {args.timeout:g} s'
+    if killed:
+        code, why = None, killed
     elif cpu and status is None:
         why = "QEMU still running after 'kestrel: exit' (isa-debug-exit not written?)"
     elif code is None:
@@ -450,6 +502,20 @@ def case_lines(row, c):
     return lines + [f'        {d}' for d in c.diag] if c.status == FAIL else lines
 
 
+def recap(failures):
+    """Every failure again, one line each (row, case, reason or first diagnostic),
+    so the first real failure is on screen above the totals, not scrolled away."""
+    if not failures:
+        return []
+    lines = ['', f'failures ({len(failures)}):']
+    for row, c in failures:
+        first = c.reason or next((d.strip() for d in c.diag if d.strip()), '')
+        if c.reason and c.diag:
+            first += f': {c.diag[0].strip()}'
+        lines.append(f'  [{row}] {c.name}' + (f': {first}' if first else ''))
+    return lines
+
+
 def counts(cases):
     return tuple(sum(c.status in s for c in cases) for s in ((PASS,), (FAIL,), (SKIP, TODO)))
 
@@ -464,6 +530,11 @@ def main(argv=None):
     ap.add_argument('--raw', action='store_true', help='print the serial log as it comes')
     ap.add_argument('--list-rows', action='store_true', help='list the rows, and why one cannot run')
     ap.add_argument('--timeout', type=float, default=120, help='seconds per boot (default 120; 0: none)')
+    ap.add_argument('--suite-timeout', type=float, default=60,
+                    help='a test boot is killed after this many seconds without a KTAP result '
+                    'line, naming the suite (default 60; 0: none)')
+    ap.add_argument('--max-output', type=float, default=4,
+                    help='MiB of serial output a test boot may print before it is killed (default 4; 0: none)')
     ap.add_argument('--jobs', type=int, default=2, help='rows run in parallel (default 2)')
     ap.add_argument('--py-ktap', help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -482,12 +553,15 @@ def main(argv=None):
     tests = suite is not None or 'ktest=' in (a.cmdline or '')
     OUT.mkdir(parents=True, exist_ok=True)
     # One run at a time: runs share build/ktest/<row>.log and the ISO cache.
-    run_lock = open(OUT / '.lock', 'w')     # held until this process exits
+    global RUN_LOCK
+    if RUN_LOCK:
+        RUN_LOCK.close()
+    RUN_LOCK = open(OUT / '.lock', 'w')     # held until this process exits
     try:
-        fcntl.flock(run_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(RUN_LOCK, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         print('ktest: another run is using build/ktest; waiting for it', flush=True)
-        fcntl.flock(run_lock, fcntl.LOCK_EX)
+        fcntl.flock(RUN_LOCK, fcntl.LOCK_EX)
     iso, lock = None, threading.Lock()
     if any(skip_reason(r) is None for r in rows):
         cmdline = make_cmdline(suite, a.cmdline or '')
@@ -518,7 +592,7 @@ def main(argv=None):
         except Failure as e:
             return e
 
-    report, totals = [], []
+    report, totals, failures = [], [], []
     with ThreadPoolExecutor(max(1, a.jobs)) as ex:
         jobs = [(r, ex.submit(run_row, r, iso, a, tests, live(r))) for r in rows]
         jobs += [(label, ex.submit(run_row, r, iso_for(c), a, True, None, label, fn))
@@ -532,6 +606,7 @@ def main(argv=None):
                 with lock:
                     print('\n'.join(lines), flush=True)
                 report += lines
+                failures += [(row, c) for c in cases if c.status == FAIL]
                 where = f'skipped: {skipped}' if skipped else f'build/ktest/{row}.log'
                 totals.append((row, *((0, 0, 1) if skipped else counts(cases)), where))
         except KeyboardInterrupt:
@@ -541,7 +616,8 @@ def main(argv=None):
                                 for r, p, f, s, x in totals]
     p, f, s = (sum(t[i] for t in totals) for i in (1, 2, 3))
     lines += ['serial logs (boot log + raw KTAP): build/ktest/<row>.log; '
-              'this report: build/ktest/summary.txt', f'{p} passed, {f} failed, {s} skipped']
+              'this report: build/ktest/summary.txt'] + recap(failures)
+    lines.append(f'{p} passed, {f} failed, {s} skipped')
     print('\n'.join(lines))
     (OUT / 'summary.txt').write_text('\n'.join(report + lines) + '\n')
     return 0 if f == 0 else 1
