@@ -84,13 +84,6 @@ static bool canonical(uint64_t va)
 	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
 }
 
-static uint32_t rdpkru(void)
-{
-	uint32_t pkru, edx;
-	asm volatile("rdpkru" : "=a"(pkru), "=d"(edx) : "c"(0));
-	return pkru;
-}
-
 /* PKRU forbids a user write (or, with write false, a read) under key. */
 static bool pkru_denies(unsigned key, bool write)
 {
