@@ -18,6 +18,10 @@
  *                               pages obey PKRU), both ways round
  *   debugger_only_on_descendants kestrel_xstate_get/set reach only the
  *                               caller's threads and descendant processes
+ *   mxcsr_mask_is_the_cpus      xstate_set takes every MXCSR bit FXSAVE's
+ *                               MXCSR_MASK has (DAZ), refuses the others
+ *   pkru_cannot_stop_the_kernel a task closing key 0 in PKRU and making
+ *                               system calls ends, at worst, itself
  *
  *   test-xstate-leak MODE ARGS...   the helpers these cases spawn
  */
@@ -242,9 +246,11 @@ static const char *mxcsr_stays_under_churn(void)
 			 * so writing it back changes nothing. */
 			long r = kestrel_xstate_get(pid[i], img, info.std_size);
 			if (r == (long)info.std_size) {
+				/* MXCSR_INIT, too, until the worker has loaded its own;
+				 * a wrong value written back, it will see itself. */
 				uint32_t m = *(uint32_t *)(img + OFF_MXCSR);
-				KTAP_EXPECT(m == num(w[i].mxcsr), "xstate_get(worker %ld) MXCSR %#x, the worker's "
-					    "is %s", pid[i], m, w[i].mxcsr);
+				KTAP_EXPECT(m == num(w[i].mxcsr) || m == MXCSR_INIT, "xstate_get(worker %ld) "
+					    "MXCSR %#x, the worker's is %s", pid[i], m, w[i].mxcsr);
 				r = kestrel_xstate_set(pid[i], img, info.std_size);
 				KTAP_EXPECT(r == 0 || r == -ESRCH, "xstate_set(worker %ld) of its own image = %ld",
 					    pid[i], r);
@@ -386,6 +392,90 @@ static const char *wait4_obeys_callers_pkru(void)
 	return NULL;
 }
 
+/* ---- MXCSR_MASK: what the CPU accepts, the kernel accepts ---- */
+
+static uint32_t fxsave_mxcsr_mask(void)
+{
+	static uint8_t fx[512] __attribute__((aligned(16)));
+	memset(fx, 0, sizeof(fx));
+	__asm__ volatile("fxsave64 %0" : "=m"(fx));
+	uint32_t mask = *(uint32_t *)(fx + 28);
+	return mask ? mask : 0xffbf;	/* SDM vol. 1 11.6.6 */
+}
+
+/* xstate_set of its own image with MXCSR = want; then MXCSR as the task sees it. */
+static long set_own_mxcsr(uint8_t *img, uint32_t want, uint32_t *now)
+{
+	long tid = raw_syscall0(SYS_gettid);
+	static const uint32_t dflt = MXCSR_INIT;
+	long r = kestrel_xstate_get(tid, img, info.std_size);
+	if (r != (long)info.std_size)
+		return r;
+	*(uint32_t *)(img + OFF_MXCSR) = want;
+	__asm__ volatile("mov %[nr], %%eax\n\tsyscall\n\tstmxcsr %[now]\n\tldmxcsr %[dflt]"
+			 : "=a"(r), [now] "=m"(*now)
+			 : [nr] "i"(KSYS_xstate_set), "D"(tid), "S"(img), "d"((long)info.std_size),
+			   [dflt] "m"(dflt)
+			 : "rcx", "r11", "memory");
+	return r;
+}
+
+static const char *mxcsr_mask_is_the_cpus(void)
+{
+	const char *skip = need_kestrel();
+	if (skip)
+		return skip;
+	uint32_t mask = fxsave_mxcsr_mask(), now = 0;
+	uint8_t *img = aligned_alloc(64, (info.std_size + 63) & ~63u);
+	/* DAZ (bit 6) where the CPU has it: the kernel must take it. */
+	if (mask & 0x40) {
+		long r = set_own_mxcsr(img, MXCSR_INIT | 0x40, &now);
+		KTAP_EXPECT(r == 0 && now == (MXCSR_INIT | 0x40), "xstate_set of MXCSR %#x (DAZ; FXSAVE's "
+			    "MXCSR_MASK is %#x) = %ld, MXCSR then %#x", MXCSR_INIT | 0x40, mask, r, now);
+	} else {
+		ktap_note("MXCSR_MASK %#x: no DAZ on this CPU", mask);
+	}
+	/* The lowest bit the CPU lacks must be refused, changing nothing. */
+	uint32_t bad = ~mask & -~mask;
+	long r = set_own_mxcsr(img, MXCSR_INIT | bad, &now);
+	KTAP_EXPECT(r == -EINVAL && now == MXCSR_INIT, "xstate_set of MXCSR %#x (outside MXCSR_MASK %#x) "
+		    "= %ld, MXCSR then %#x; want -EINVAL and %#x", MXCSR_INIT | bad, mask, r, now, MXCSR_INIT);
+	free(img);
+	return NULL;
+}
+
+/* ---- no PKRU value lets ring 3 stop the machine ---- */
+
+/* pkru-zero: close key 0 (every page's, the kernel's included on a CPU that
+ * wrongly applies PKRU to supervisor pages), make system calls, reopen. */
+static int pkru_key0_main(void)
+{
+	long r;
+	__asm__ volatile("mov $3, %%eax\n\txor %%ecx, %%ecx\n\txor %%edx, %%edx\n\twrpkru\n\t"
+			 "mov %[nr], %%eax\n\tsyscall\n\t"
+			 "mov %[nr], %%eax\n\tsyscall\n\tmov %%rax, %%r8\n\t"
+			 "xor %%eax, %%eax\n\txor %%ecx, %%ecx\n\txor %%edx, %%edx\n\twrpkru\n\t"
+			 "mov %%r8, %[r]"
+			 : [r] "=r"(r) : [nr] "i"(SYS_sched_yield) : "rax", "rcx", "rdx", "r8", "r11", "memory");
+	return r == 0 ? 0 : 1;
+}
+
+static const char *pkru_cannot_stop_the_kernel(void)
+{
+	if (!on_kestrel())
+		return "not on Kestrel";
+	char *argv[] = { PROG, "pkru-zero", NULL };
+	int st = wait_status(spawn_args(argv));
+	char how[80];
+	if (cpu.pku)
+		KTAP_EXPECT(child_exited_with(st, 0), "key 0 closed in PKRU, then system calls: %s, want "
+			    "exit 0", child_describe(st, how, sizeof(how)));
+	else	/* no PKU: WRPKRU is #UD (CR4.PKE = 0), the task dies, the machine lives */
+		KTAP_EXPECT(child_killed_by(st, SIGILL), "WRPKRU without PKU: %s, want SIGILL",
+			    child_describe(st, how, sizeof(how)));
+	return NULL;
+}
+
 /* ---- who may use the debugger calls ---- */
 
 static int sleep_main(char **argv)
@@ -502,6 +592,8 @@ static const struct ktap_case cases[] = {
 	{ "own_get_sees_own_mxcsr", own_get_sees_own_mxcsr },
 	{ "wait4_obeys_callers_pkru", wait4_obeys_callers_pkru },
 	{ "debugger_only_on_descendants", debugger_only_on_descendants },
+	{ "mxcsr_mask_is_the_cpus", mxcsr_mask_is_the_cpus },
+	{ "pkru_cannot_stop_the_kernel", pkru_cannot_stop_the_kernel },
 };
 
 int main(int argc, char **argv)
@@ -512,6 +604,8 @@ int main(int argc, char **argv)
 		return own_get_main(argv);
 	if (argc >= 3 && strcmp(argv[1], "exit-closing") == 0)
 		return exit_closing_main(argv);
+	if (argc >= 2 && strcmp(argv[1], "pkru-zero") == 0)
+		return pkru_key0_main();
 	if (argc >= 2 && strcmp(argv[1], "exit-later") == 0)
 		return exit_later_main();
 	if (argc >= 3 && strcmp(argv[1], "sleep") == 0)
