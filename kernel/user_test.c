@@ -45,6 +45,7 @@ USER_CASE(user_pkeys, "test-pkeys")
 USER_CASE(user_xstate_debug, "test-xstate-debug")
 USER_CASE(user_pasid, "test-pasid")
 USER_CASE(user_accel_demo, "accel-demo")
+USER_CASE(user_entry, "test-entry")
 
 static void user_no_pages_leaked(struct ktest *t)
 {
@@ -64,4 +65,5 @@ KTEST_SUITE(user,
 	KTEST_CASE(user_xstate_debug),
 	KTEST_CASE(user_pasid),
 	KTEST_CASE(user_accel_demo),
+	KTEST_CASE(user_entry),
 	KTEST_CASE(user_no_pages_leaked));
