@@ -98,4 +98,12 @@ void cpu_init(void)
 	write_cr4(cr4 | want);
 	kprintf("cpu: enabled%s%s%s\n", want & CR4_SMEP ? " smep" : "",
 		want & CR4_SMAP ? " smap" : "", want & CR4_UMIP ? " umip" : "");
+
+	/*
+	 * CR0.AM: a program that sets RFLAGS.AC gets #AC for a misaligned
+	 * access (SIGBUS), as on Linux.  Alignment is checked only at CPL 3
+	 * (SDM vol. 3A 6.15, interrupt 17), so the kernel, which sets AC
+	 * itself for SMAP (STAC), is never checked.
+	 */
+	write_cr0(read_cr0() | CR0_AM);
 }

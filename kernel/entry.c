@@ -19,6 +19,11 @@
 void exit_to_user_mode(struct trap_frame *tf)
 {
 	struct task *t = current();
+	/* The frame must be where every entry from ring 3 puts it (RSP0,
+	 * %gs:0, or trap_common's move off an IST stack): this may sleep. */
+	if (tf != task_user_frame(t))
+		panic_frame(tf, "exit_to_user_mode: frame at %lx, not on %s's kernel stack",
+			    (uint64_t)tf, t->name);
 	/* IRETQ/SYSRETQ to a non-canonical RIP faults in ring 0 on Intel CPUs
 	 * (SDM vol. 2A IRET: #GP(0)), with the user's registers half loaded.
 	 * Treat it as the user's #GP before getting there. */

@@ -5,8 +5,22 @@
 ; switching stacks switches tasks.  The C calling convention lets us save
 ; only the callee-saved registers: the compiler already assumes the caller-
 ; saved ones (rax, rcx, rdx, rsi, rdi, r8-r11) are destroyed by this call.
-; Extended state (x87/SSE/AVX) is not touched here: fpu/ saves it before
-; the call and restores it, lazily, on the way back to user mode.
+; RFLAGS is saved too, per task, as Linux's __switch_to_asm does since
+; commit 6690e86be83a: the C convention does not cover it, and a flag one
+; task had in the kernel (AC inside a STAC window, NT, DF) must not go on
+; with another.  Extended state (x87/SSE/AVX) is not touched here: fpu/
+; saves it before the call and restores it, lazily, on the way back to
+; user mode.
+;
+; So are DS and ES, as Linux's __switch_to does: in 64-bit mode they
+; address nothing, but a program can load them (with its own selectors,
+; DPL 3) and read them back, and the CPU keeps them through the kernel
+; and through IRETQ, so without this the next task to run would see them.
+;
+; The frame switch_to leaves on a stack it switches away from, which
+; task_new (kernel/task.c) fakes for a new task, from the top:
+;   return address, rbp, rbx, r12, r13, r14, r15, rflags, ds, es
+; with saved_rsp pointing at es.
 ;
 ; Returns prev, as seen from next's side of the switch: the task we just
 ; left, which next may need to clean up (kernel/sched.c, finish_switch).
@@ -26,6 +40,12 @@ switch_to:
     push r13
     push r14
     push r15
+    pushfq
+    xor eax, eax
+    mov ax, ds
+    push rax
+    mov ax, es
+    push rax
     mov [rdi + TASK_SAVED_RSP], rsp ; remember where prev's stack stopped
 
     mov rsp, [rsi + TASK_SAVED_RSP] ; from here on we run on next's stack
@@ -36,10 +56,15 @@ switch_to:
     je .same_space
     mov cr3, rax
 .same_space:
+    pop rax                         ; next's ES, DS, RFLAGS and
+    mov es, ax                      ; callee-saved registers, saved
+    pop rax                         ; when it called switch_to (or
+    mov ds, ax                      ; faked by task_new for a new
+    popfq                           ; task)
     mov rax, rdi                    ; return value: prev
-    pop r15                         ; next's callee-saved registers, saved
-    pop r14                         ; when it called switch_to (or faked
-    pop r13                         ; by task_new for a new task)
+    pop r15
+    pop r14
+    pop r13
     pop r12
     pop rbx
     pop rbp

@@ -85,6 +85,7 @@ USER_CASE(user_xstate_leak, "test-xstate-leak")
 USER_CASE(user_pasid, "test-pasid")
 USER_CASE(user_accel_demo, "accel-demo")
 USER_CASE(user_enqcmd, "test-enqcmd")
+USER_CASE(user_entry, "test-entry")
 
 /* The i-th program on the boot image that no USER_CASE line runs. */
 static const char *unlisted_program(size_t i)
@@ -125,6 +126,7 @@ KTEST_SUITE(user,
 	KTEST_CASE(user_pasid),
 	KTEST_CASE(user_accel_demo),
 	KTEST_CASE(user_enqcmd),
+	KTEST_CASE(user_entry),
 	/* After every USER_CASE's line: it runs the test-* programs they do not. */
 	KTEST_CASE_PARAM(user_programs, unlisted_program),
 	KTEST_CASE(user_no_pages_leaked));

@@ -89,13 +89,18 @@ static inline uint64_t read_rbp(void)
 #define  EFER_NXE		(1u << 11)
 #define MSR_STAR		0xc0000081
 #define MSR_LSTAR		0xc0000082
+#define MSR_CSTAR		0xc0000083
 #define MSR_FMASK		0xc0000084
+#define MSR_SYSENTER_CS		0x174
+#define MSR_SYSENTER_ESP	0x175
+#define MSR_SYSENTER_EIP	0x176
 #define MSR_FS_BASE		0xc0000100
 #define MSR_GS_BASE		0xc0000101
 #define MSR_KERNEL_GS_BASE	0xc0000102
 
 /* Control-register bits (SDM vol. 3A 2.5). */
 #define CR0_WP		(1ul << 16)
+#define CR0_AM		(1ul << 18)
 #define CR4_PAE		(1ul << 5)
 #define CR4_OSFXSR	(1ul << 9)
 #define CR4_OSXMMEXCPT	(1ul << 10)

@@ -19,12 +19,16 @@ struct tss {
 } __attribute__((packed));
 
 /*
- * #DF, NMI and #MC can arrive when the current stack is unusable (a kernel
- * stack overflow is the classic #DF), so they switch to stacks of their own
- * through the Interrupt Stack Table (SDM vol. 3A 7.14.5).
+ * #DF, NMI, #MC and #DB can arrive when the current stack is unusable (a
+ * kernel stack overflow is the classic #DF; #DB and NMI can come at the
+ * SYSCALL entry's first instruction, RSP still the user's), so they switch
+ * to stacks of their own through the Interrupt Stack Table (SDM vol. 3A
+ * 7.14.5).  One each: none of them can nest on its own stack (the CPU
+ * blocks NMIs until IRET; the kernel never single-steps itself), and from
+ * user mode trap_common moves the frame to the task's stack at once.
  */
 #define IST_STACK_SIZE 4096
-static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
+static uint8_t ist_stacks[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));
 
 static struct tss tss;
 
@@ -47,8 +51,8 @@ void tss_set_rsp0(uint64_t rsp0)
 
 void gdt_init(void)
 {
-	for (int i = 0; i < 3; i++)
-		tss.ist[i] = (uint64_t)&ist_stacks[i][IST_STACK_SIZE];
+	for (int i = 0; i < IST_COUNT; i++)
+		tss.ist[i] = (uint64_t)&ist_stacks[i][IST_STACK_SIZE];	/* IST n is ist[n - 1] */
 	tss.iomap_base = sizeof(tss);	/* no I/O bitmap: ring 3 gets no ports */
 
 	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
@@ -59,7 +63,14 @@ void gdt_init(void)
 	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gdtr = {
 		sizeof(gdt) - 1, (uint64_t)gdt,
 	};
-	/* Reload CS with a far return, the data segments directly, then the TSS. */
+	/*
+	 * Reload CS with a far return, the data segments directly, then the
+	 * TSS.  And a null LDTR: Kestrel has no LDT, but the LDTR keeps its
+	 * reset value (base 0, limit 0xffff, SDM vol. 3A 9.1.1) until loaded,
+	 * so an LDT selector from ring 3 would make the CPU read descriptors,
+	 * call gates among them, from the user's own pages at 0-64 KiB.  A null
+	 * LDTR makes every LDT selector a #GP.
+	 */
 	asm volatile("lgdt %0\n"
 		     "pushq %1\n"
 		     "leaq 1f(%%rip), %%rax\n"
@@ -74,6 +85,7 @@ void gdt_init(void)
 		     "movw %%ax, %%fs\n"
 		     "movw %%ax, %%gs\n"
 		     "ltr %w3\n"
+		     "lldt %%ax\n"		/* ax is 0 */
 		     :: "m"(gdtr), "i"(KERNEL_CS), "r"(KERNEL_DS), "r"(TSS_SEL)
 		     : "rax", "memory");
 }

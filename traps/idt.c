@@ -36,9 +36,16 @@ void idt_init(void)
 	for (int v = 0; v < 256; v++)
 		set_gate(v, vector_table[v], 0, 0);
 	/* IST numbers match the stacks set up in traps/gdt.c. */
-	set_gate(T_DF, vector_table[T_DF], 1, 0);
-	set_gate(T_NMI, vector_table[T_NMI], 2, 0);
-	set_gate(T_MC, vector_table[T_MC], 3, 0);
+	set_gate(T_DF, vector_table[T_DF], IST_DF, 0);
+	set_gate(T_NMI, vector_table[T_NMI], IST_NMI, 0);
+	set_gate(T_MC, vector_table[T_MC], IST_MC, 0);
+	/*
+	 * #DB too, as on Linux: a single-step trap can be delivered in ring 0
+	 * at the first instruction of an entry, before it has switched to
+	 * the kernel stack (SYSCALL with TF set on Bochs; MOV SS before
+	 * SYSCALL or INT, CVE-2018-8897), where RSP is still the user's.
+	 */
+	set_gate(T_DB, vector_table[T_DB], IST_DB, 0);
 	/* INT3 may be executed by user code (a debugger's breakpoint). */
 	set_gate(T_BP, vector_table[T_BP], 0, 3);
 

@@ -6,17 +6,19 @@
 ; the same struct trap_frame an interrupt builds, so the rest of the kernel
 ; sees one layout.
 
-%define CPU_KERNEL_RSP  0
-%define CPU_USER_RSP    8
 %define USER_DS         (0x20 | 3)
 %define USER_CS         (0x28 | 3)
+%define USER_CS32       (0x18 | 3)
 %define SYSCALL_VECTOR  0x80            ; marks the frame as a system call
 
 %include "traps/frame.inc"
 
 extern syscall_dispatch
+extern syscall_compat_dispatch
 extern exit_to_user_mode
+extern trap_return
 global syscall_entry
+global syscall_compat_entry
 
 section .text
 syscall_entry:
@@ -61,3 +63,26 @@ syscall_entry:
     add rsp, 16
     swapgs
     iretq
+
+; IA32_CSTAR: SYSCALL from the 32-bit code segment (AMD CPUs only; Intel
+; ones raise #UD).  The same state as at syscall_entry, RSP the user's, so
+; the same first steps, never touching the user's stack, and the same
+; frame, with the caller's CS.  syscall_compat_dispatch answers -ENOSYS.
+; Back through trap_return's IRETQ: SYSRETQ would return to 64-bit mode,
+; and IRETQ restores CS exactly.
+syscall_compat_entry:
+    swapgs
+    mov [gs:CPU_USER_RSP], rsp
+    mov rsp, [gs:CPU_KERNEL_RSP]
+    push USER_DS                        ; ss
+    push qword [gs:CPU_USER_RSP]        ; rsp
+    push r11                            ; rflags
+    push USER_CS32                      ; cs
+    push rcx                            ; rip
+    push 0                              ; error code
+    push SYSCALL_VECTOR                 ; vector
+    PUSH_REGS
+    xor ebp, ebp
+    mov rdi, rsp
+    call syscall_compat_dispatch
+    jmp trap_return                     ; exit_to_user_mode, then IRETQ

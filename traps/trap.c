@@ -47,6 +47,7 @@ void trap_print_frame(const struct trap_frame *tf)
 		tf->vector, tf->error, read_cr0(), read_cr3(), read_cr4());
 }
 
+extern const uint64_t vector_table[256];
 static irq_handler_t irq_handlers[16];
 
 void irq_register(unsigned irq, irq_handler_t fn)
@@ -99,8 +100,21 @@ static int signal_for(unsigned vector)
 	}
 }
 
+/* DR6 (SDM vol. 3A 18.2.3): what raised a #DB.  The CPU never clears it. */
+#define DR6_BS		(1ul << 14)	/* single step (RFLAGS.TF) */
+#define DR6_RESET	0xffff0ff0ul
+#define RFLAGS_TF	(1ul << 8)
+
+static uint64_t debug_status(void)
+{
+	uint64_t dr6;
+	asm volatile("mov %%dr6, %0" : "=r"(dr6));
+	asm volatile("mov %0, %%dr6" :: "r"(DR6_RESET));
+	return dr6;
+}
+
 /* An exception in user mode is the task's problem, never the kernel's. */
-static void user_fault(struct trap_frame *tf)
+static void user_fault(struct trap_frame *tf, uint64_t dr6)
 {
 	char why[96];
 	if (tf->vector == T_GP) {
@@ -114,23 +128,88 @@ static void user_fault(struct trap_frame *tf)
 			  read_cr2(), pkey_of(current()->proc, read_cr2()));
 	else if (tf->vector == T_PF)
 		ksnprintf(why, sizeof(why), "%s at address %lx", trap_name(tf->vector), read_cr2());
+	else if (tf->vector == T_DB)
+		ksnprintf(why, sizeof(why), "%s: %s", trap_name(tf->vector),
+			  dr6 & DR6_BS ? "single-step trap (RFLAGS.TF)" : "INT1");
+	else if (tf->vector == T_AC)
+		ksnprintf(why, sizeof(why), "%s: misaligned access with RFLAGS.AC set",
+			  trap_name(tf->vector));
 	else
 		ksnprintf(why, sizeof(why), "%s", trap_name(tf->vector));
 	process_fault(tf, signal_for(tf->vector), why);
 }
 
+/* The first instruction of a way into the kernel. */
+static bool is_entry(uint64_t rip)
+{
+	extern char syscall_entry[], syscall_compat_entry[];
+	return rip == (uint64_t)syscall_entry || rip == (uint64_t)syscall_compat_entry ||
+	       (rip >= vector_table[0] && rip <= vector_table[255]);
+}
+
+/*
+ * A #DB in ring 0.  Kestrel never sets TF or DR7 for itself, so a
+ * single-step trap here belongs to the user instruction that entered the
+ * kernel, delivered at the entry's first instruction: SYSCALL with TF set
+ * (Bochs; SYSCALL has cleared TF by then, through IA32_FMASK), or any
+ * entry right after a MOV SS, whose shadow held the trap over (SDM vol. 3A
+ * 6.8.3, CVE-2018-8897).  As Linux's exc_debug_kernel: drop it, with TF
+ * clear in the frame, and let the entry go on.  The user's own TF, in R11
+ * or in the user frame, traps once it is back in ring 3.
+ */
+static bool debug_kernel(struct trap_frame *tf, uint64_t dr6)
+{
+	if (!(dr6 & DR6_BS))
+		return false;
+	tf->rflags &= ~RFLAGS_TF;
+	if (!is_entry(tf->rip))
+		kprintf("kestrel: single-step #DB in the kernel at %lx: TF cleared\n", tf->rip);
+	return true;
+}
+
+/*
+ * Nothing in Kestrel asks for an NMI (no watchdog, no performance
+ * counters): as Linux's "unknown NMI", say so and go on.  It is never the
+ * interrupted task's fault.  From kernel mode this runs on the NMI stack,
+ * maybe inside an entry before its stack switch, so it must not sleep or
+ * schedule; from user mode trap_common has moved to the task's stack.
+ */
+static void nmi(struct trap_frame *tf)
+{
+	kprintf("kestrel: NMI (system control port B %02x) at rip %lx in %s mode: ignored\n",
+		inb(0x61), tf->rip, trap_from_user(tf) ? "user" : "kernel");
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
+	uint64_t dr6 = tf->vector == T_DB ? debug_status() : 0;
+
 	if (tf->vector >= T_IRQ0 && tf->vector < T_IRQ0 + 16) {
 		irq_dispatch(tf);
 		return;
 	}
 	if (tf->vector == T_SPURIOUS)
 		return;
-	if (trap_from_user(tf)) {
-		user_fault(tf);
+	if (tf->vector == T_NMI) {
+		nmi(tf);
 		return;
 	}
+	/*
+	 * A double fault is the kernel failing to deliver an exception, in
+	 * whatever mode it arose.  A machine check is never delivered to
+	 * Kestrel (CR4.MCE is clear, so the CPU shuts down instead: SDM vol.
+	 * 3A 2.5 and 6.15, interrupt 18), so vector 18 is the kernel's own
+	 * INT 18: a bug, like a #DF.
+	 */
+	if (tf->vector == T_DF || tf->vector == T_MC)
+		panic_frame(tf, "%s (vector %lu) from %s mode: error %lx, rip %lx", trap_name(tf->vector),
+			    tf->vector, trap_from_user(tf) ? "user" : "kernel", tf->error, tf->rip);
+	if (trap_from_user(tf)) {
+		user_fault(tf, dr6);
+		return;
+	}
+	if (tf->vector == T_DB && debug_kernel(tf, dr6))
+		return;
 	if (extable_fixup(tf) || (trap_test_hook && trap_test_hook(tf)))
 		return;
 	if (tf->vector == T_PF)

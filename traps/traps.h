@@ -33,6 +33,9 @@ enum {
 	T_SPURIOUS = 0xff,
 };
 
+/* Interrupt Stack Table slots (traps/gdt.c, traps/idt.c); 0 means none. */
+enum { IST_DF = 1, IST_NMI = 2, IST_MC = 3, IST_DB = 4, IST_COUNT = 4 };
+
 /* traps/vectors.asm: leave for user mode with the registers in tf (never returns). */
 __attribute__((noreturn)) void return_to_user(struct trap_frame *tf);
 /* kernel/entry.c: the work every return to user mode does first. */

@@ -39,12 +39,35 @@ trap_common:
     test qword [rsp + TF_CS - TF_VECTOR], 3
     jz .kernel
     swapgs
+    PUSH_REGS
+    cld
+    ; From ring 3 the CPU switched to TSS.RSP0, the top of the task's
+    ; kernel stack, unless the gate names an IST stack (#DB, NMI, #DF,
+    ; #MC): then the frame is on a stack shared by every task, and the
+    ; task could sleep on it (exit_to_user_mode, a fatal fault) while the
+    ; next IST trap overwrites it.  As Linux's sync_regs: copy the frame to
+    ; where RSP0 would have put it, and go on there.  The task was in user
+    ; mode, so nothing else is on its kernel stack.  Not a #DF: it panics,
+    ; and stays on its own stack, in case the kernel stack is what failed.
+    cmp qword [rsp + TF_VECTOR], 8
+    je .frame_ready
+    mov rdi, [gs:CPU_KERNEL_RSP]
+    sub rdi, TF_SIZE
+    cmp rdi, rsp
+    je .frame_ready
+    mov rsi, rsp
+    mov rsp, rdi
+    mov ecx, TF_SIZE / 8
+    rep movsq
+    jmp .frame_ready
 .kernel:
     PUSH_REGS
+.frame_ready:
     ; A clean RFLAGS for C: DF clear (the SysV ABI), and AC clear, so an
     ; interrupt that arrives inside copy_from_user's STAC..CLAC window does
     ; not run its handler with SMAP switched off.  (IF is already clear: an
-    ; interrupt gate.)  IRETQ restores the interrupted code's RFLAGS.
+    ; interrupt gate; TF, NT and RF too, SDM vol. 3A 7.12.1.)  IRETQ
+    ; restores the interrupted code's RFLAGS.
     push 2                      ; bit 1 is always set
     popfq
     mov rdi, rsp
