@@ -93,7 +93,8 @@ int main(int argc, char **argv)
 {
 	struct xregs in, out;
 	if (argc < 3) {
-		fprintf(stderr, "usage: xstate-probe sleeps|spin|edit|selftest SEED ...\n");
+		fprintf(stderr, "usage: xstate-probe sleeps SEED N MS | spin SEED MS | yields SEED N | "
+			"edit SEED VALUE MS | selftest SEED VALUE\n");
 		return 2;
 	}
 	uint64_t seed = strtoull(argv[2], NULL, 0);
