@@ -359,6 +359,10 @@ class JudgeTest(unittest.TestCase):
             self.assertEqual(ktest.make_cmdline('all', 'ktest=pmm v=1'), 'console=com1 ktest=pmm v=1')
             self.assertEqual(ktest.make_cmdline('pmm,trap', 'v=1'), 'console=com1 ktest=pmm,trap v=1')
             self.assertEqual(ktest.make_cmdline(None, 'v=1'), 'console=com1 ktest=none v=1')
+        # make run EMU=bochs passes its CMDLINE, which is also the ISO's default: once only.
+        with mock.patch.object(ktest, 'default_cmdline', return_value='init=sh amx'):
+            self.assertEqual(ktest.make_cmdline(None, 'init=sh'), 'amx init=sh')
+            self.assertEqual(ktest.make_cmdline(None, 'init=hello amx'), 'init=hello amx')
 
 
 class RunTest(unittest.TestCase):

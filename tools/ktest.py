@@ -39,7 +39,7 @@ Logs: build/ktest/<row>.log (a row's whole serial log: boot log and raw KTAP),
 build/ktest/host.log, build/ktest/summary.txt. Non-default command lines get
 their own ISO, cached in build/ktest/iso-<hash>/. Env: KESTREL_CACHE, KESTREL_QEMU.
 """
-import argparse, fcntl, hashlib, os, re, shutil, signal, subprocess, sys, threading, time  # noqa: E401
+import argparse, fcntl, hashlib, os, pty, re, shutil, signal, subprocess, sys, termios, threading, time, tty  # noqa: E401,E501
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -271,14 +271,15 @@ class Failure(Exception):
 
 
 def run(cmd, log, timeout, cwd=ROOT, out=subprocess.DEVNULL, live=None, grace=3.0,
-        max_output=0, stall=0):
+        max_output=0, stall=0, quit=None):
     """Run cmd in its own process group, following the serial file `log` (complete
     lines go to live()). Returns (status, why): status is None if it was killed,
     and why says why ('' if it ended by itself or `grace` s after it printed
     "kestrel: exit N"). Limits, each 0 for none: `timeout` s in all; `max_output`
     bytes of serial output (a kernel in a loop fills the disk, not the screen);
     `stall` s without a KTAP result or subtest line, so a suite that hangs is
-    named at once instead of eating the whole boot's timeout."""
+    named at once instead of eating the whole boot's timeout. `quit` (an Event):
+    the user asked to stop; why is then 'quit'."""
     start, pos, buf, done = time.monotonic(), 0, b'', None
     progress, where = start, 'boot'
     proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
@@ -309,6 +310,8 @@ def run(cmd, log, timeout, cwd=ROOT, out=subprocess.DEVNULL, live=None, grace=3.
                 return None, f'serial output over {max_output / 2**20:g} MiB: killed'
             if status is not None:
                 return status, ''
+            if quit and quit.is_set():
+                return None, 'quit'
             if STOP.is_set():
                 return None, 'interrupted'
             if 0 < timeout < now - start:
@@ -324,6 +327,60 @@ def run(cmd, log, timeout, cwd=ROOT, out=subprocess.DEVNULL, live=None, grace=3.
             proc.wait()
 
 
+class Console:
+    """COM1 as a pseudo-terminal, for an interactive boot (make run EMU=bochs):
+    what the guest writes goes to this terminal and to the serial log (which
+    run() follows as usual); what is typed here goes to the guest. Bochs
+    opens the pty's slave side with `com1: mode=term` (iodev/serial.cc sets
+    it raw), QEMU with `-serial /dev/pts/N`. Ctrl-a x quits, as in QEMU."""
+
+    def __init__(self, log):
+        self.master, self.slave = pty.openpty()
+        self.name = os.ttyname(self.slave)
+        self.log = open(log, 'ab', buffering=0)
+        self.quit = threading.Event()
+        self.saved = None
+
+    def start(self):
+        if os.isatty(0):
+            print('ktest: the serial console is this terminal; Ctrl-a x quits', flush=True)
+            self.saved = termios.tcgetattr(0)
+            tty.setraw(0)
+        else:
+            print('ktest: stdin is not a terminal: its bytes go to the serial console as they come',
+                  flush=True)
+        threading.Thread(target=self._output, daemon=True).start()
+        threading.Thread(target=self._input, daemon=True).start()
+
+    def _output(self):
+        try:
+            while data := os.read(self.master, 4096):
+                self.log.write(data)
+                os.write(1, data)
+        except (OSError, ValueError):   # the emulator closed it, or we did
+            pass
+
+    def _input(self):
+        last = b''
+        try:
+            while data := os.read(0, 1024):
+                if self.saved and b'\x01x' in last + data:
+                    self.quit.set()
+                    return
+                os.write(self.master, data)
+                last = data[-1:]
+        except OSError:
+            pass
+
+    def close(self):
+        if self.saved:
+            termios.tcsetattr(0, termios.TCSADRAIN, self.saved)
+            print(flush=True)
+        for fd in (self.master, self.slave):
+            os.close(fd)
+        self.log.close()
+
+
 def default_cmdline():
     cfg = ISODIR / 'boot' / 'grub' / 'grub.cfg'
     m = cfg.exists() and re.search(r'^\s*multiboot2\s+/boot/kestrel\.elf(.*)$', cfg.read_text(), re.M)
@@ -331,13 +388,14 @@ def default_cmdline():
 
 
 def make_cmdline(suite, extra):
-    """Default command line + ktest=SUITE (if any) + EXTRA; a ktest= in EXTRA wins."""
+    """Default command line + ktest=SUITE (if any) + EXTRA. A key (or flag) in
+    EXTRA replaces the default's, so no option appears twice (make run passes
+    its CMDLINE, which is also the ISO's default)."""
     words, extra = default_cmdline().split(), extra.split()
     if suite and not any(w.startswith('ktest=') for w in extra):
         extra.insert(0, f'ktest={suite}')
-    if any(w.startswith('ktest=') for w in extra):
-        words = [w for w in words if not w.startswith('ktest=')]
-    return ' '.join(words + extra)
+    keys = {w.partition('=')[0] for w in extra}
+    return ' '.join([w for w in words if w.partition('=')[0] not in keys] + extra)
 
 
 def make_iso(cmdline):
@@ -390,21 +448,33 @@ def run_row(row, iso, args, tests, live=None, label=None, crash=None):
     label = label or row
     log, emu = OUT / f'{label}.log', OUT / f'{label}.emulator.txt'
     log.unlink(missing_ok=True)
+    # A --raw boot without tests is interactive: COM1 is a pseudo-terminal.
+    console = Console(log) if live and not tests else None
     if cpu := ROWS[row]:
         cwd = ROOT
         cmd = [QEMU, '-accel', 'tcg', '-cpu', cpu, '-m', '256M', '-smp', '1', '-cdrom', str(iso),
-               '-boot', 'd', '-display', 'none', '-serial', f'file:{log}', '-monitor', 'none',
-               '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']
+               '-boot', 'd', '-display', 'none', '-serial', console.name if console else f'file:{log}',
+               '-monitor', 'none', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']
     else:
         if not (template := ROOT / 'tools' / 'bochsrc.txt').exists():
             return [Case('(row)', FAIL, 'tools/bochsrc.txt missing')], None
         (cwd := OUT / label).mkdir(parents=True, exist_ok=True)
-        cfg = template.read_text().replace('@ISO@', str(iso)).replace('@SERIAL@', str(log))
+        com1 = f'mode=term, dev="{console.name}"' if console else f'mode=file, dev="{log}"'
+        cfg = template.read_text().replace('@ISO@', str(iso)).replace('@COM1@', com1)
         (cwd / 'bochsrc').write_text(cfg.replace('@PREFIX@', str(BOCHS_PREFIX)))
         cmd = [str(BOCHS_PREFIX / 'bin' / 'bochs'), '-q', '-f', 'bochsrc']
     limits = {'max_output': int(args.max_output * 2**20), 'stall': args.suite_timeout} if tests else {}
     with open(emu, 'wb') as out:
-        status, killed = run(cmd, log, args.timeout, cwd, out, live, **limits)
+        if console:
+            console.start()
+        try:
+            status, killed = run(cmd, log, args.timeout, cwd, out, None if console else live,
+                                 quit=console and console.quit, **limits)
+        finally:
+            if console:
+                console.close()
+    if killed == 'quit':
+        return [Case('boot', PASS, 'quit with Ctrl-a x')], None
     text = log.read_text(errors='replace') if log.exists() else ''
     serial_tail = tail(text) + [f'emulator: {ln}' for ln in tail(emu.read_text(errors='replace'), 10)]
     p, why = parse(text), ''
