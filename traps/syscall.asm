@@ -20,19 +20,26 @@ extern trap_return
 global syscall_entry
 global syscall_compat_entry
 
-section .text
-syscall_entry:
+; The state SYSCALL leaves (user RSP, RIP in RCX, RFLAGS in R11) made into
+; the one struct trap_frame on the per-CPU kernel stack, never touching the
+; user's stack.  %1: the CS the caller ran in.
+%macro SYSCALL_FRAME 1
     swapgs
     mov [gs:CPU_USER_RSP], rsp
     mov rsp, [gs:CPU_KERNEL_RSP]
     push USER_DS                        ; ss
     push qword [gs:CPU_USER_RSP]        ; rsp
     push r11                            ; rflags
-    push USER_CS                        ; cs
+    push %1                             ; cs
     push rcx                            ; rip
     push 0                              ; error code
     push SYSCALL_VECTOR                 ; vector
     PUSH_REGS
+%endmacro
+
+section .text
+syscall_entry:
+    SYSCALL_FRAME USER_CS
     xor ebp, ebp                        ; backtraces stop here
     mov rdi, rsp
     call syscall_dispatch               ; result goes into frame->rax
@@ -71,17 +78,7 @@ syscall_entry:
 ; Back through trap_return's IRETQ: SYSRETQ would return to 64-bit mode,
 ; and IRETQ restores CS exactly.
 syscall_compat_entry:
-    swapgs
-    mov [gs:CPU_USER_RSP], rsp
-    mov rsp, [gs:CPU_KERNEL_RSP]
-    push USER_DS                        ; ss
-    push qword [gs:CPU_USER_RSP]        ; rsp
-    push r11                            ; rflags
-    push USER_CS32                      ; cs
-    push rcx                            ; rip
-    push 0                              ; error code
-    push SYSCALL_VECTOR                 ; vector
-    PUSH_REGS
+    SYSCALL_FRAME USER_CS32
     xor ebp, ebp
     mov rdi, rsp
     call syscall_compat_dispatch
