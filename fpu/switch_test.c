@@ -48,7 +48,7 @@ static void fpu_owner_skips_restore(struct ktest *t)
 }
 
 /* Two tasks holding different patterns through 10^5 switches (LazyFP's
- * test, ../shared/docs/xstate-regressions.md). */
+ * test: docs/extended-state.md, the table of regressions). */
 static void fpu_two_tasks_keep_their_registers(struct ktest *t)
 {
 	uint64_t restores = fpu_totals.restores;
