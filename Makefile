@@ -32,7 +32,7 @@ CFLAGS		= -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. \
 LDFLAGS		= -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
 NASMFLAGS	= -f elf64 -g -F dwarf -w+all -I./
 
-KERNEL_DIRS	= boot kernel traps fpu
+KERNEL_DIRS	= boot cpu lib mm fpu traps drivers kernel
 C_SRCS		= $(wildcard $(addsuffix /*.c,$(KERNEL_DIRS)))
 ASM_SRCS	= $(wildcard $(addsuffix /*.asm,$(KERNEL_DIRS)))
 OBJS		= $(patsubst %,$(BUILD)/%.o,$(ASM_SRCS) $(C_SRCS))

@@ -44,7 +44,7 @@ _start32:
     ; pages, mapped three times: at 0 (identity, so the instruction after
     ; setting CR0.PG still has a mapping), at PHYS_BASE (the direct map C
     ; uses to reach the boot information) and at KERNEL_VMA (where the
-    ; kernel is linked).  kernel/vm.c replaces these tables.
+    ; kernel is linked).  mm/vm.c replaces these tables.
     mov ecx, 0
 .fill_pd:
     mov eax, ecx
@@ -156,7 +156,7 @@ early_gdtr:
 msg_no_mb: db "kestrel: not booted by a multiboot2 loader", 10, 0
 msg_no_lm: db "kestrel: this CPU has no long mode (x86-64)", 10, 0
 
-; The boot stack, which later becomes the idle task's stack.  kernel/vm.c
+; The boot stack, which later becomes the idle task's stack.  mm/vm.c
 ; leaves the page below it unmapped, so an overflow faults instead of
 ; silently overwriting whatever the linker put there.
 section .bss.stack nobits alloc write

@@ -10,11 +10,11 @@
  * modified optimization and XSAVES/XSAVEC's init optimization pay.
  */
 #include "kernel/kernel.h"
-#include "kernel/cpu.h"
-#include "kernel/mm.h"
-#include "kernel/x86.h"
-#include "fpu.h"
-#include "xsave.h"
+#include "cpu/cpu.h"
+#include "mm/mm.h"
+#include "cpu/x86.h"
+#include "fpu/fpu.h"
+#include "fpu/xsave.h"
 
 #define ROUNDS 2000
 

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "layout.h"
+#include "fpu/layout.h"
 
 struct task;
 
@@ -99,7 +99,7 @@ int xstate_regset_get(struct task *t, void *out);
 int xstate_regset_set(struct task *t, const void *img, size_t len);
 const char *xstate_regset_check(const void *img, size_t len);
 
-/* fpu/pasid.c: the PASID component, in hardware or emulated. */
+/* fpu/pasid_msr.c: the PASID component, in hardware or emulated. */
 void pasid_save_regs(void *buf);
 void pasid_restore_regs(const void *buf);
 void pasid_save_live(struct task *t);

@@ -13,7 +13,7 @@
  *
  * No library calls, not even memset: the kernel has no libc.
  */
-#include "layout.h"
+#include "fpu/layout.h"
 
 /*
  * Linux splits the legacy region at struct fxregs_state's xmm_space: x87

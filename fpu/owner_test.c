@@ -7,10 +7,10 @@
  */
 #include "kernel/kernel.h"
 #include "kernel/ktest.h"
-#include "kernel/mm.h"
+#include "mm/mm.h"
 #include "kernel/task.h"
-#include "kernel/x86.h"
-#include "fpu.h"
+#include "cpu/x86.h"
+#include "fpu/fpu.h"
 
 /* Only its address is used: it makes fpu_task_init give the task a buffer. */
 static struct process owner_test_proc;

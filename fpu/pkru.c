@@ -17,8 +17,8 @@
  */
 #include "kernel/kernel.h"
 #include "kernel/task.h"
-#include "fpu.h"
-#include "xsave.h"
+#include "fpu/fpu.h"
+#include "fpu/xsave.h"
 
 #define PKRU_INIT 0	/* Kestrel's initial PKRU: every key open (Linux: all but key 0 AD) */
 

@@ -10,10 +10,10 @@
  * fault later, and the registers then took another task's values.
  */
 #include "kernel/kernel.h"
-#include "kernel/errno.h"
+#include "uapi/errno.h"
 #include "kernel/task.h"
-#include "fpu.h"
-#include "xsave.h"
+#include "fpu/fpu.h"
+#include "fpu/xsave.h"
 
 #define SW_RESERVED 464		/* bytes 464..511: Linux (and GDB) keep XCR0 there */
 

@@ -6,11 +6,11 @@
  * behaviour itself, never a vendor or model name.
  */
 #include "kernel/kernel.h"
-#include "kernel/mm.h"
-#include "kernel/x86.h"
+#include "mm/mm.h"
+#include "cpu/x86.h"
 #include "traps/traps.h"
-#include "fpu.h"
-#include "xsave.h"
+#include "fpu/fpu.h"
+#include "fpu/xsave.h"
 
 #define TEST_KEY 15
 

@@ -18,13 +18,13 @@
  * nothing else touching the registers, costs one save and no restore.
  */
 #include "kernel/kernel.h"
-#include "kernel/cpu.h"
-#include "kernel/mm.h"
+#include "cpu/cpu.h"
+#include "mm/mm.h"
 #include "kernel/task.h"
 #include "kernel/process.h"
-#include "kernel/x86.h"
-#include "fpu.h"
-#include "xsave.h"
+#include "cpu/x86.h"
+#include "fpu/fpu.h"
+#include "fpu/xsave.h"
 
 #define THIS_CPU 0		/* Kestrel runs on one CPU */
 

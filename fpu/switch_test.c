@@ -10,10 +10,10 @@
 #include "kernel/ktest.h"
 #include "kernel/process.h"
 #include "kernel/task.h"
-#include "kernel/timer.h"
-#include "kernel/x86.h"
-#include "fpu.h"
-#include "xsave.h"
+#include "drivers/timer.h"
+#include "cpu/x86.h"
+#include "fpu/fpu.h"
+#include "fpu/xsave.h"
 
 #define VALUE 0x5eed0fca11ab1e00ul
 

@@ -30,10 +30,10 @@
  * docs/extended-state.md compares this with what Linux finally merged.
  */
 #include "kernel/kernel.h"
-#include "kernel/mm.h"
+#include "mm/mm.h"
 #include "kernel/task.h"
-#include "fpu.h"
-#include "xsave.h"
+#include "fpu/fpu.h"
+#include "fpu/xsave.h"
 
 static void *scratch;	/* one component, XSAVEC/XSAVES'd alone */
 

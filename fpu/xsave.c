@@ -14,8 +14,8 @@
  */
 #include "kernel/kernel.h"
 #include "traps/traps.h"
-#include "fpu.h"
-#include "xsave.h"
+#include "fpu/fpu.h"
+#include "fpu/xsave.h"
 
 /*
  * XSAVEC and XSAVES use the init optimization (SDM vol. 1 13.10, 13.11):

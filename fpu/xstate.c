@@ -7,11 +7,11 @@
  */
 #include "kernel/kernel.h"
 #include "kernel/cmdline.h"
-#include "kernel/cpu.h"
-#include "kernel/mm.h"
-#include "kernel/x86.h"
-#include "fpu.h"
-#include "xsave.h"
+#include "cpu/cpu.h"
+#include "mm/mm.h"
+#include "cpu/x86.h"
+#include "fpu/fpu.h"
+#include "fpu/xsave.h"
 
 #define MSR_IA32_XSS 0xda0
 
@@ -248,7 +248,7 @@ void fpu_init(void)
 	print_layout();
 	if (fpu_cfg.pasid_emulated) {
 		/* The software PASID component goes after the hardware part,
-		 * where no XSAVE instruction writes (fpu/pasid.c). */
+		 * where no XSAVE instruction writes (fpu/pasid_msr.c). */
 		fpu_cfg.pasid_sw_offset = ALIGN_UP(fpu_cfg.size, 16);
 		fpu_cfg.offset[XFEATURE_PASID] = fpu_cfg.pasid_sw_offset + 8;
 		fpu_cfg.sizes[XFEATURE_PASID] = 8;

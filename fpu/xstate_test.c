@@ -5,13 +5,13 @@
  */
 #include "kernel/kernel.h"
 #include "kernel/cmdline.h"
-#include "kernel/cpu.h"
+#include "cpu/cpu.h"
 #include "kernel/ktest.h"
-#include "kernel/mm.h"
+#include "mm/mm.h"
 #include "kernel/task.h"
-#include "kernel/x86.h"
-#include "fpu.h"
-#include "xsave.h"
+#include "cpu/x86.h"
+#include "fpu/fpu.h"
+#include "fpu/xsave.h"
 
 #define MSR_IA32_PL2_SSP 0x6a6
 #define MSR_IA32_PL3_SSP 0x6a7

@@ -1,5 +1,5 @@
-#include "kernel.h"
-#include "cmdline.h"
+#include "kernel/kernel.h"
+#include "kernel/cmdline.h"
 
 #define MAX_OPTIONS 32
 #define MAX_LINE 512

@@ -1,7 +1,7 @@
-#include "kernel.h"
-#include "cmdline.h"
-#include "ktest.h"
-#include "multiboot.h"
+#include "kernel/kernel.h"
+#include "kernel/cmdline.h"
+#include "kernel/ktest.h"
+#include "boot/multiboot.h"
 
 /* Each case parses its own line; the boot command line is restored after. */
 static void restore(void)

@@ -6,9 +6,9 @@
  *   crash=stack   recurse until the boot stack's guard page (#PF, then #DF)
  *   crash=ud      execute UD2 (#UD)
  */
-#include "kernel.h"
-#include "cmdline.h"
-#include "crash.h"
+#include "kernel/kernel.h"
+#include "kernel/cmdline.h"
+#include "kernel/crash.h"
 
 __attribute__((noinline)) static void crash_null(void)
 {

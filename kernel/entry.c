@@ -9,11 +9,11 @@
  * The FPU load comes last and with interrupts off, so nothing can take the
  * registers away between the XRSTOR and the IRETQ/SYSRETQ.
  */
-#include "kernel.h"
-#include "mm.h"
-#include "process.h"
-#include "task.h"
-#include "x86.h"
+#include "kernel/kernel.h"
+#include "mm/mm.h"
+#include "kernel/process.h"
+#include "kernel/task.h"
+#include "cpu/x86.h"
 #include "traps/traps.h"
 
 void exit_to_user_mode(struct trap_frame *tf)

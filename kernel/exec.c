@@ -1,7 +1,7 @@
 /*
  * Loading a program.  Programs are ELF executables that GRUB loads as
  * multiboot2 modules (iso/boot/grub/grub.cfg names each after its file).
- * kernel/elf.c has already refused anything malformed; here each PT_LOAD
+ * lib/elf.c has already refused anything malformed; here each PT_LOAD
  * becomes fresh zeroed pages with the segment's permissions, and the stack
  * gets what the System V ABI (x86-64 psABI 3.4.1) and musl expect at entry:
  *
@@ -11,14 +11,14 @@
  *		auxv (type, value) pairs, AT_NULL
  *		... the strings and AT_RANDOM's 16 bytes, higher up
  */
-#include "kernel.h"
-#include "cpu.h"
-#include "elf.h"
-#include "errno.h"
-#include "mm.h"
-#include "multiboot.h"
-#include "process.h"
-#include "x86.h"
+#include "kernel/kernel.h"
+#include "cpu/cpu.h"
+#include "lib/elf.h"
+#include "uapi/errno.h"
+#include "mm/mm.h"
+#include "boot/multiboot.h"
+#include "kernel/process.h"
+#include "cpu/x86.h"
 
 #define MAX_ARGS 32
 #define AT_NULL 0

@@ -1,14 +1,14 @@
 /*
  * Loading malformed programs: each is refused with -ENOEXEC (the reason on
- * the console) and leaves no page behind.  kernel/elf.c's own host tests
+ * the console) and leaves no page behind.  lib/elf.c's own host tests
  * cover every check; these prove the kernel path honours them.
  */
-#include "kernel.h"
-#include "elf.h"
-#include "errno.h"
-#include "ktest.h"
-#include "mm.h"
-#include "process.h"
+#include "kernel/kernel.h"
+#include "lib/elf.h"
+#include "uapi/errno.h"
+#include "kernel/ktest.h"
+#include "mm/mm.h"
+#include "kernel/process.h"
 
 static uint8_t image[8192] __attribute__((aligned(16)));
 

@@ -7,8 +7,8 @@
  * for the harness (tools/ktest.py).  On real hardware both ports are
  * unused and the CPU just halts.
  */
-#include "kernel.h"
-#include "x86.h"
+#include "kernel/kernel.h"
+#include "cpu/x86.h"
 
 #define QEMU_EXIT_PORT	0xf4
 #define BOCHS_SHUTDOWN_PORT 0x8900

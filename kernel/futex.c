@@ -5,13 +5,13 @@
  * address (as a kernel pointer into the direct map), so every thread that
  * names the same word meets on the same channel.
  */
-#include "kernel.h"
-#include "errno.h"
-#include "mm.h"
-#include "process.h"
-#include "timer.h"
-#include "uaccess.h"
-#include "x86.h"
+#include "kernel/kernel.h"
+#include "uapi/errno.h"
+#include "mm/mm.h"
+#include "kernel/process.h"
+#include "drivers/timer.h"
+#include "mm/uaccess.h"
+#include "cpu/x86.h"
 
 /*
  * The channel of the futex word at uaddr, or -errno, as Linux's

@@ -22,12 +22,12 @@ static inline uint64_t virt_to_phys(const void *va)
 	return v >= KERNEL_VMA ? v - KERNEL_VMA : v - PHYS_BASE;
 }
 
-/* kernel/printf.c */
+/* lib/printf.c */
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* kernel/console.c */
+/* drivers/console.c */
 void console_init(void);
 void console_write(const char *s, size_t n);
 
@@ -46,7 +46,7 @@ __attribute__((noreturn)) void kexit(int code);
 /* kernel/ksyms.c */
 const char *ksym_lookup(uint64_t addr, uint64_t *offset);
 
-/* kernel/string.c: the compiler may emit calls to these four. */
+/* lib/string.c: the compiler may emit calls to these four. */
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 void *memmove(void *d, const void *s, size_t n);

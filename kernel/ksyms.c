@@ -3,7 +3,7 @@
  * kernel's own `nm` output at link time (tools/gen-ksyms.sh) and linked last,
  * in .ksyms, so adding it moves no code.
  */
-#include "kernel.h"
+#include "kernel/kernel.h"
 
 extern const uint64_t ksym_count;
 extern const uint64_t ksym_addrs[];	/* sorted */

@@ -1,5 +1,5 @@
-#include "kernel.h"
-#include "ktest.h"
+#include "kernel/kernel.h"
+#include "kernel/ktest.h"
 
 void kmain(uint32_t magic, uint64_t info_phys);
 

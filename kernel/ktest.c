@@ -4,9 +4,9 @@
  * document over its cases, diagnostics as "# " lines before the result.
  * tools/ktest.py parses it.
  */
-#include "kernel.h"
-#include "ktest.h"
-#include "cmdline.h"
+#include "kernel/kernel.h"
+#include "kernel/ktest.h"
+#include "kernel/cmdline.h"
 
 extern const struct ktest_suite *const __start_ktest_suites[], *const __stop_ktest_suites[];
 

@@ -3,8 +3,8 @@
  * backtrace), and stop the machine with a failure status so a test run
  * fails at once instead of hanging.
  */
-#include "kernel.h"
-#include "x86.h"
+#include "kernel/kernel.h"
+#include "cpu/x86.h"
 #include "traps/traps.h"
 
 static bool in_bounds(uint64_t rbp)

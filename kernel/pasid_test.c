@@ -4,12 +4,12 @@
  * preempted, so the device cannot run while it submits), and the update
  * API on another thread's PASID state while that thread sleeps.
  */
-#include "kernel.h"
-#include "accel.h"
-#include "errno.h"
-#include "ktest.h"
-#include "process.h"
-#include "timer.h"
+#include "kernel/kernel.h"
+#include "drivers/accel.h"
+#include "uapi/errno.h"
+#include "kernel/ktest.h"
+#include "kernel/process.h"
+#include "drivers/timer.h"
 #include "fpu/fpu.h"
 #include "traps/insn.h"
 

@@ -6,12 +6,12 @@
  * Processes spawned by kernel threads (the test runner, the first program)
  * have kernel_process as their parent, so kernel code can wait4 for them.
  */
-#include "kernel.h"
-#include "accel.h"
-#include "errno.h"
-#include "mm.h"
-#include "process.h"
-#include "x86.h"
+#include "kernel/kernel.h"
+#include "drivers/accel.h"
+#include "uapi/errno.h"
+#include "mm/mm.h"
+#include "kernel/process.h"
+#include "cpu/x86.h"
 #include "traps/traps.h"
 
 static struct process kernel_process = { .pid = 0, .name = "kernel" };

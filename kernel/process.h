@@ -2,7 +2,7 @@
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
-#include "task.h"
+#include "kernel/task.h"
 
 #define USER_TASK_SIZE		0x00007ffffffff000ul	/* the last page below 2^47 stays unmapped */
 #define USER_STACK_TOP		USER_TASK_SIZE
@@ -14,7 +14,7 @@
 #define W_SIGNALED(sig)		((sig) & 0x7f)
 enum { SIGTRAP = 5, SIGILL = 4, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11, SIGBUS = 7 };
 
-/* kernel/uvm.c: the user half of an address space. */
+/* mm/uvm.c: the user half of an address space. */
 uint64_t uvm_create(void);				/* a PML4 sharing the kernel half */
 void uvm_destroy(uint64_t root);			/* frees every user page and table */
 int uvm_map_anon(uint64_t root, uint64_t va, size_t npages, uint64_t flags);

@@ -8,11 +8,11 @@
  * interrupts off around every queue operation, that is all the locking the
  * scheduler needs.
  */
-#include "kernel.h"
-#include "errno.h"
-#include "task.h"
-#include "timer.h"
-#include "x86.h"
+#include "kernel/kernel.h"
+#include "uapi/errno.h"
+#include "kernel/task.h"
+#include "drivers/timer.h"
+#include "cpu/x86.h"
 #include "traps/traps.h"
 
 #define SLICE_TICKS 4

@@ -1,8 +1,8 @@
-#include "kernel.h"
-#include "ktest.h"
-#include "mm.h"
-#include "task.h"
-#include "timer.h"
+#include "kernel/kernel.h"
+#include "kernel/ktest.h"
+#include "mm/mm.h"
+#include "kernel/task.h"
+#include "drivers/timer.h"
 
 /*
  * Two kernel threads take turns through yield().  Each keeps its own

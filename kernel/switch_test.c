@@ -1,5 +1,5 @@
 /*
- * switch_to (kernel/switch.asm), called directly: between two contexts the
+ * switch_to (cpu/switch.asm), called directly: between two contexts the
  * scheduler knows nothing about, with interrupts off, so that what comes
  * back is switch_to's doing alone.
  *
@@ -16,11 +16,11 @@
  * touching it.  Switching to the partner later returns from that same call
  * a second time (as setjmp does), so the test depends on no stack layout.
  */
-#include "kernel.h"
-#include "ktest.h"
-#include "mm.h"
-#include "task.h"
-#include "x86.h"
+#include "kernel/kernel.h"
+#include "kernel/ktest.h"
+#include "mm/mm.h"
+#include "kernel/task.h"
+#include "cpu/x86.h"
 
 enum { RBX, RBP, R12, R13, R14, R15, NREGS };
 static const char *const reg_names[NREGS] = { "rbx", "rbp", "r12", "r13", "r14", "r15" };

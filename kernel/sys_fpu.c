@@ -3,14 +3,14 @@
  * fpustat, the configuration, and the debugger's view of another task's
  * state (fpu/regset.c).  Structures match user/kestrel.h.
  */
-#include "kernel.h"
-#include "cmdline.h"
-#include "errno.h"
-#include "mm.h"
-#include "task.h"
-#include "uaccess.h"
+#include "kernel/kernel.h"
+#include "kernel/cmdline.h"
+#include "uapi/errno.h"
+#include "mm/mm.h"
+#include "kernel/task.h"
+#include "mm/uaccess.h"
 #include "fpu/fpu.h"
-#include "user/kestrel_abi.h"
+#include "uapi/kestrel_abi.h"
 #include "traps/traps.h"
 
 /* fpustat(buf, n): one record per user task; returns how many exist. */

@@ -1,10 +1,10 @@
 /* System calls for the console, time, and the signal calls musl makes. */
-#include "kernel.h"
-#include "errno.h"
-#include "task.h"
-#include "timer.h"
-#include "tty.h"
-#include "uaccess.h"
+#include "kernel/kernel.h"
+#include "uapi/errno.h"
+#include "kernel/task.h"
+#include "drivers/timer.h"
+#include "drivers/tty.h"
+#include "mm/uaccess.h"
 #include "traps/traps.h"
 
 static long console_write_user(const char *ubuf, size_t n)

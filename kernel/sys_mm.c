@@ -3,10 +3,10 @@
  * Pages are allocated when mapped (no demand paging), so a successful
  * mmap has really taken the memory, and a failed one has taken none.
  */
-#include "kernel.h"
-#include "errno.h"
-#include "mm.h"
-#include "process.h"
+#include "kernel/kernel.h"
+#include "uapi/errno.h"
+#include "mm/mm.h"
+#include "kernel/process.h"
 #include "traps/traps.h"
 
 enum { PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, PROT_SEM = 8,
@@ -19,7 +19,7 @@ enum { MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_TYPE = 0x0f, MAP_FIXED = 0x10,
 static uint64_t prot_to_pte(uint64_t prot)
 {
 	/* x86 pages are always readable when present; a PROT_NONE page keeps
-	 * its frame in a not-present PTE (kernel/vm.c). */
+	 * its frame in a not-present PTE (mm/vm.c). */
 	if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
 		return PTE_PROTNONE | PTE_NX;
 	return (prot & PROT_WRITE ? PTE_W : 0) | (prot & PROT_EXEC ? 0 : PTE_NX) | PTE_U;

@@ -6,12 +6,12 @@
  * kernel changes it only through the update API.  Linux's calls and
  * numbers: pkey_alloc, pkey_free, pkey_mprotect.
  */
-#include "kernel.h"
-#include "cpu.h"
-#include "errno.h"
-#include "mm.h"
-#include "process.h"
-#include "syscall.h"
+#include "kernel/kernel.h"
+#include "cpu/cpu.h"
+#include "uapi/errno.h"
+#include "mm/mm.h"
+#include "kernel/process.h"
+#include "kernel/syscall.h"
 #include "fpu/fpu.h"
 #include "traps/traps.h"
 

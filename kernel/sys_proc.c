@@ -1,12 +1,12 @@
 /* System calls about tasks and processes. */
-#include "kernel.h"
-#include "accel.h"
-#include "errno.h"
-#include "mm.h"
-#include "process.h"
-#include "timer.h"
-#include "uaccess.h"
-#include "x86.h"
+#include "kernel/kernel.h"
+#include "drivers/accel.h"
+#include "uapi/errno.h"
+#include "mm/mm.h"
+#include "kernel/process.h"
+#include "drivers/timer.h"
+#include "mm/uaccess.h"
+#include "cpu/x86.h"
 #include "traps/traps.h"
 
 long sys_getpid(struct trap_frame *tf) { (void)tf; return current()->proc->pid; }
@@ -204,7 +204,7 @@ long sys_free_pages(struct trap_frame *tf)
 	return (long)pmm_free_count();
 }
 
-/* Kestrel's own: bind this process to the accelerator (kernel/pasid.c). */
+/* Kestrel's own: bind this process to the accelerator (mm/pasid.c). */
 long sys_accel_bind(struct trap_frame *tf)
 {
 	(void)tf;

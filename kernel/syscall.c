@@ -4,11 +4,11 @@
  * The handlers live with what they manage: sys_proc.c (tasks, processes),
  * sys_mm.c (memory), sys_misc.c (console, time, identity).
  */
-#include "kernel.h"
-#include "errno.h"
-#include "syscall.h"
-#include "task.h"
-#include "x86.h"
+#include "kernel/kernel.h"
+#include "uapi/errno.h"
+#include "kernel/syscall.h"
+#include "kernel/task.h"
+#include "cpu/x86.h"
 #include "traps/traps.h"
 
 #define ENTRY(name) [SYS_##name] = { sys_##name, #name },
@@ -73,7 +73,7 @@ void syscall_dispatch(struct trap_frame *tf)
 	 (1u << 8) | (1u << 9) | (1u << 10) | (1u << 11) |		/* TF IF DF OF */ \
 	 (3u << 12) | (1u << 14) | (1u << 16) | (1u << 18) | (1u << 21))	/* IOPL NT RF AC ID */
 
-/* STAR: kernel CS for SYSCALL in 47:32; for SYSRET, base 63:48 (traps/gdt.c). */
+/* STAR: kernel CS for SYSCALL in 47:32; for SYSRET, base 63:48 (cpu/gdt.c). */
 void syscall_init(void)
 {
 	extern char syscall_entry[], syscall_compat_entry[];

@@ -34,8 +34,8 @@
 #define SYS_pkey_free		331
 #define NR_LINUX_SYSCALLS	335
 
-/* Kestrel-only calls: numbers in user/kestrel_abi.h, shared with programs. */
-#include "user/kestrel_abi.h"
+/* Kestrel-only calls: numbers in uapi/kestrel_abi.h, shared with programs. */
+#include "uapi/kestrel_abi.h"
 #define NR_KESTREL_SYSCALLS	9
 
 /*

@@ -3,13 +3,13 @@
  * as if it had called switch_to() itself, so the scheduler can switch to it
  * like to any other: the first "return" lands in task_first_entry.
  */
-#include "kernel.h"
-#include "errno.h"
-#include "mm.h"
-#include "process.h"
-#include "task.h"
-#include "uaccess.h"
-#include "x86.h"
+#include "kernel/kernel.h"
+#include "uapi/errno.h"
+#include "mm/mm.h"
+#include "kernel/process.h"
+#include "kernel/task.h"
+#include "mm/uaccess.h"
+#include "cpu/x86.h"
 #include "traps/traps.h"
 
 struct cpu cpu0;
@@ -41,7 +41,7 @@ static struct trap_frame *task_frame(struct task *t)
 
 /*
  * A new task, not yet runnable.  Its stack, from the top: room for a trap
- * frame (used by user tasks), then what switch_to pops (kernel/switch.asm):
+ * frame (used by user tasks), then what switch_to pops (cpu/switch.asm):
  * ES, DS, RFLAGS, six callee-saved registers (r12 = function, r13 =
  * argument) and the return address.
  */

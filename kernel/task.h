@@ -2,13 +2,13 @@
  * Tasks (threads of execution) and processes (address spaces with a pid).
  * A kernel thread is a task with no process; a user process has one or
  * more tasks sharing its address space.  kernel/task.c creates and ends
- * them, kernel/sched.c decides which runs, kernel/switch.asm switches.
+ * them, kernel/sched.c decides which runs, cpu/switch.asm switches.
  */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
 #include "fpu/fpu.h"
-#include "x86.h"
+#include "cpu/x86.h"
 
 struct trap_frame;
 
@@ -22,7 +22,7 @@ enum task_state { TASK_RUNNABLE, TASK_SLEEPING, TASK_DEAD };
 struct process;
 
 struct task {
-	/* kernel/switch.asm knows these two offsets. */
+	/* cpu/switch.asm knows these two offsets. */
 	uint64_t saved_rsp;		/* kernel stack pointer while switched out */
 	uint64_t cr3;			/* page-table root to run with */
 
@@ -121,6 +121,6 @@ void sched_tick(void);
 void preempt_disable(void);
 void preempt_enable(void);
 
-/* kernel/switch.asm */
+/* cpu/switch.asm */
 struct task *switch_to(struct task *prev, struct task *next);
 void task_first_entry(void);

@@ -12,10 +12,10 @@
  * a program added under user/ is always counted.  The last case checks that
  * running them all left the free page count where it started.
  */
-#include "kernel.h"
-#include "ktest.h"
-#include "mm.h"
-#include "process.h"
+#include "kernel/kernel.h"
+#include "kernel/ktest.h"
+#include "mm/mm.h"
+#include "kernel/process.h"
 
 static size_t pages_at_start;
 static bool started;

@@ -1,5 +1,5 @@
-# Host unit tests for the ELF parser (kernel/elf.c) and the ENQCMD decoder
-# (traps/enqcmd_decode.c).  Included by the top Makefile, which sets HOSTCC,
+# Host unit tests for the ELF parser (lib/elf.c) and the ENQCMD decoder
+# (lib/enqcmd_decode.c).  Included by the top Makefile, which sets HOSTCC,
 # HOST_CFLAGS and BUILD and runs every program in HOST_TESTS from the
 # repository root.
 
@@ -17,13 +17,13 @@ $(BUILD)/host/test_elf: $(BUILD)/host/data/hello
 DECODE_ELF_DEFS := -DHELLO_ELF='"$(BUILD)/host/data/hello"'
 endif
 
-$(BUILD)/host/test_elf: tests/test_elf.c tests/ktap.h kernel/elf.c kernel/elf.h kernel/errno.h
+$(BUILD)/host/test_elf: tests/test_elf.c tests/ktap.h lib/elf.c lib/elf.h uapi/errno.h
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) $(DECODE_ELF_DEFS) -o $@ $(filter %.c,$^)
+	$(HOSTCC) $(HOST_CFLAGS) -I. $(DECODE_ELF_DEFS) -o $@ $(filter %.c,$^)
 
 $(BUILD)/host/test_enqcmd_decode: tests/test_enqcmd_decode.c tests/ktap.h \
-		traps/enqcmd_decode.c traps/enqcmd_decode.h
+		lib/enqcmd_decode.c lib/enqcmd_decode.h
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) -o $@ $(filter %.c,$^)
+	$(HOSTCC) $(HOST_CFLAGS) -I. -o $@ $(filter %.c,$^)
 
 HOST_TESTS += $(BUILD)/host/test_elf $(BUILD)/host/test_enqcmd_decode

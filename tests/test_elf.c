@@ -1,5 +1,5 @@
 /*
- * Host unit test for kernel/elf.c.  Prints KTAP version 1
+ * Host unit test for lib/elf.c.  Prints KTAP version 1
  * (https://docs.kernel.org/dev-tools/ktap.html); exits 0 only if all pass.
  *
  * Most cases build a small executable in a byte buffer: an ELF header at
@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../kernel/elf.h"
-#include "../kernel/errno.h"
-#include "ktap.h"
+#include "lib/elf.h"
+#include "uapi/errno.h"
+#include "tests/ktap.h"
 
 #define FILE_SIZE	0x2000
 #define PT_GNU_STACK	0x6474e551	/* GNU extension; the parser ignores it */

@@ -1,5 +1,5 @@
 /*
- * Host unit test for traps/enqcmd_decode.c.  Prints KTAP version 1
+ * Host unit test for lib/enqcmd_decode.c.  Prints KTAP version 1
  * (https://docs.kernel.org/dev-tools/ktap.html); exits 0 only if all pass.
  *
  * Each table row is a byte sequence and what GNU objdump 2.40 prints for
@@ -24,8 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../traps/enqcmd_decode.h"
-#include "ktap.h"
+#include "lib/enqcmd_decode.h"
+#include "tests/ktap.h"
 
 struct row {
 	const char *hex;

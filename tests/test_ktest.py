@@ -27,7 +27,7 @@ EXAMPLE = textwrap.dedent('''\
         1..3
         ok 1 alloc_free
         not ok 2 exhaustion
-        # exhaustion: EXPECT failed at kernel/pmm_test.c:40: got 3, want 0
+        # exhaustion: EXPECT failed at mm/pmm_test.c:40: got 3, want 0
         ok 3 huge # SKIP needs 1 GiB
     ok 1 pmm
         KTAP version 1
@@ -54,7 +54,7 @@ class ParserTest(unittest.TestCase):
                                     'pmm.huge': SKIP, 'trap.de': PASS})
         self.assertEqual(by_name(p.cases, 'pmm.huge').reason, 'needs 1 GiB')
         self.assertEqual(by_name(p.cases, 'pmm.exhaustion').diag,
-                         ['# exhaustion: EXPECT failed at kernel/pmm_test.c:40: got 3, want 0'])
+                         ['# exhaustion: EXPECT failed at mm/pmm_test.c:40: got 3, want 0'])
         self.assertEqual(p.exit_code, 1)
         self.assertTrue(p.saw_ktap)
         self.assertIsNone(p.unfinished)
@@ -470,7 +470,7 @@ class RunTest(unittest.TestCase):
         self.assertEqual(status, 1)
         self.assertEqual(lines[-1], '2 passed, 1 failed, 1 skipped')
         self.assertEqual(lines[-3:-1], ['failures (1):', '  [tcg-max] pmm.exhaustion: '
-                                        '# exhaustion: EXPECT failed at kernel/pmm_test.c:40: got 3, want 0'])
+                                        '# exhaustion: EXPECT failed at mm/pmm_test.c:40: got 3, want 0'])
         self.assertEqual((self.dir / 'summary.txt').read_text().splitlines()[-1], lines[-1])
 
     def test_recap_line_with_reason_and_diag(self):

@@ -9,7 +9,7 @@ status 0 iff nothing failed.
 
     [tcg-max] ok      pmm.alloc_free
     [tcg-max] FAIL    pmm.exhaustion
-            # exhaustion: EXPECTATION FAILED at kernel/pmm_test.c:40: expected n == 0: got 0x3, want 0x0
+            # exhaustion: EXPECTATION FAILED at mm/pmm_test.c:40: expected n == 0: got 0x3, want 0x0
     [tcg-max] SKIP    pmm.huge (needs 1 GiB)
     [bochs-spr] SKIP (row) bochs 3.0 not built: run make deps
 

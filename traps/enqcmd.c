@@ -17,16 +17,16 @@
  *     was set when it began (SDM vol. 3A 18.3.1.4).
  */
 #include "kernel/kernel.h"
-#include "kernel/accel.h"
-#include "kernel/cpu.h"
-#include "kernel/mm.h"
+#include "drivers/accel.h"
+#include "cpu/cpu.h"
+#include "mm/mm.h"
 #include "kernel/process.h"
 #include "kernel/task.h"
-#include "kernel/uaccess.h"
-#include "kernel/x86.h"
+#include "mm/uaccess.h"
+#include "cpu/x86.h"
 #include "fpu/fpu.h"
-#include "insn.h"
-#include "traps.h"
+#include "traps/insn.h"
+#include "traps/traps.h"
 
 #define RFLAGS_CF (1ul << 0)
 #define RFLAGS_PF (1ul << 2)
@@ -97,7 +97,7 @@ static bool pkru_denies(unsigned key, bool write)
  * 0 if a user data access to va may go ahead, else the #PF error code the
  * CPU would report (SDM vol. 3A 4.6, 4.7).  The registers hold this
  * task's PKRU: a trap from user mode finds its state live.  A device page
- * is never present (kernel/pasid.c); to ENQCMD its U and W bits are its
+ * is never present (mm/pasid.c); to ENQCMD its U and W bits are its
  * protection: U clear is PROT_NONE, W clear read-only.
  */
 static uint32_t user_access_fault(uint64_t va, bool write)

@@ -15,12 +15,12 @@
  * rule for every change to a task's state.
  */
 #include "kernel/kernel.h"
-#include "kernel/accel.h"
+#include "drivers/accel.h"
 #include "kernel/process.h"
 #include "kernel/task.h"
 #include "fpu/fpu.h"
-#include "insn.h"
-#include "traps.h"
+#include "traps/insn.h"
+#include "traps/traps.h"
 
 /* Kernel test hook (kernel/pasid_test.c): switch the task out between the
  * fix-up and the retry, so the PASID must survive a save and a restore. */

@@ -4,7 +4,7 @@
  * when to allow interrupts again.
  */
 #include "kernel/kernel.h"
-#include "traps.h"
+#include "traps/traps.h"
 
 struct idt_gate {
 	uint16_t offset0;
@@ -35,7 +35,7 @@ void idt_init(void)
 {
 	for (int v = 0; v < 256; v++)
 		set_gate(v, vector_table[v], 0, 0);
-	/* IST numbers match the stacks set up in traps/gdt.c. */
+	/* IST numbers match the stacks set up in cpu/gdt.c. */
 	set_gate(T_DF, vector_table[T_DF], IST_DF, 0);
 	set_gate(T_NMI, vector_table[T_NMI], IST_NMI, 0);
 	set_gate(T_MC, vector_table[T_MC], IST_MC, 0);

@@ -1,7 +1,7 @@
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
-#include "enqcmd_decode.h"
+#include "lib/enqcmd_decode.h"
 
 struct trap_frame;
 

@@ -3,10 +3,10 @@
  * registers into a struct trap_frame and calls trap_dispatch().
  */
 #include "kernel/kernel.h"
-#include "kernel/x86.h"
-#include "traps.h"
-#include "pic.h"
-#include "insn.h"
+#include "cpu/x86.h"
+#include "traps/traps.h"
+#include "drivers/pic.h"
+#include "traps/insn.h"
 #include "kernel/process.h"
 #include "kernel/task.h"
 

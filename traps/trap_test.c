@@ -5,9 +5,9 @@
  */
 #include "kernel/kernel.h"
 #include "kernel/ktest.h"
-#include "kernel/timer.h"
-#include "kernel/x86.h"
-#include "traps.h"
+#include "drivers/timer.h"
+#include "cpu/x86.h"
+#include "traps/traps.h"
 
 static void expect_fixup(struct ktest *t, uint64_t count, uint64_t vector, uint64_t error, uint64_t rip)
 {

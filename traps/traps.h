@@ -17,7 +17,7 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-/* Segment selectors, in the order SYSRET needs (see traps/gdt.c). */
+/* Segment selectors, in the order SYSRET needs (see cpu/gdt.c). */
 #define KERNEL_CS	0x08
 #define KERNEL_DS	0x10
 #define USER_CS32	0x18
@@ -33,7 +33,7 @@ enum {
 	T_SPURIOUS = 0xff,
 };
 
-/* Interrupt Stack Table slots (traps/gdt.c, traps/idt.c); 0 means none. */
+/* Interrupt Stack Table slots (cpu/gdt.c, traps/idt.c); 0 means none. */
 enum { IST_DF = 1, IST_NMI = 2, IST_MC = 3, IST_DB = 4, IST_COUNT = 4 };
 
 /* traps/vectors.asm: leave for user mode with the registers in tf (never returns). */

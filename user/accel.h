@@ -1,7 +1,7 @@
 /*
  * Talking to Kestrel's accelerator from a program: build a 64-byte
  * descriptor, send it to the portal with ENQCMD, poll the completion
- * record.  The layouts are DSA's (kernel/accel.h has the kernel's side).
+ * record.  The layouts are DSA's (drivers/accel.h has the kernel's side).
  */
 #ifndef KESTREL_ACCEL_H
 #define KESTREL_ACCEL_H

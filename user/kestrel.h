@@ -12,7 +12,7 @@
 #define KESTREL_H
 
 #include <errno.h>
-#include "kestrel_abi.h"
+#include "uapi/kestrel_abi.h"
 #include "raw_syscall.h"
 
 /*

@@ -24,7 +24,7 @@
 
 #define PROG "test-entry"
 
-/* Selectors of Kestrel's GDT (traps/gdt.c), with RPL 3 where ring 3 uses them. */
+/* Selectors of Kestrel's GDT (cpu/gdt.c), with RPL 3 where ring 3 uses them. */
 #define SEL_KERNEL_CS	0x08
 #define SEL_KERNEL_DS	0x10
 #define SEL_USER_CS32	0x1b

@@ -3,8 +3,8 @@
  * 8-byte-aligned tags (spec 3.6).  Copy out what we need, so the memory
  * it occupies can be reused later.
  */
-#include "kernel.h"
-#include "multiboot.h"
+#include "kernel/kernel.h"
+#include "boot/multiboot.h"
 
 struct boot_info boot_info;
 

@@ -4,11 +4,11 @@
  * and whose lower half maps only that process's pages.  Memory is mapped
  * eagerly: every page a program can touch is allocated when mapped.
  */
-#include "kernel.h"
-#include "errno.h"
-#include "mm.h"
-#include "process.h"
-#include "x86.h"
+#include "kernel/kernel.h"
+#include "uapi/errno.h"
+#include "mm/mm.h"
+#include "kernel/process.h"
+#include "cpu/x86.h"
 
 uint64_t uvm_create(void)
 {

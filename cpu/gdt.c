@@ -6,7 +6,7 @@
  * interrupts from user mode (RSP0) and the IST stacks.
  */
 #include "kernel/kernel.h"
-#include "traps.h"
+#include "traps/traps.h"
 
 struct tss {
 	uint32_t reserved0;

@@ -8,12 +8,12 @@
  * what the process sees, and nothing else.  It reports through a
  * completion record in the process's memory, which the program polls.
  */
-#include "kernel.h"
-#include "accel.h"
-#include "errno.h"
-#include "mm.h"
-#include "process.h"
-#include "x86.h"
+#include "kernel/kernel.h"
+#include "drivers/accel.h"
+#include "uapi/errno.h"
+#include "mm/mm.h"
+#include "kernel/process.h"
+#include "cpu/x86.h"
 
 static struct accel_desc queue[ACCEL_QUEUE_DEPTH];
 static unsigned head, tail;		/* tail - head descriptors are waiting */

@@ -2,8 +2,8 @@
  * The console is the first serial port (COM1, a 16550 UART).  Output is
  * polled: simple, works before interrupts, and survives a panic.
  */
-#include "kernel.h"
-#include "x86.h"
+#include "kernel/kernel.h"
+#include "cpu/x86.h"
 
 #define COM1	0x3f8
 #define LSR	5		/* line status register */

@@ -1,4 +1,4 @@
-/* Physical pages, page tables and the kernel heap: kernel/pmm.c, vm.c, heap.c. */
+/* Physical pages, page tables and the kernel heap: mm/pmm.c, vm.c, heap.c. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>

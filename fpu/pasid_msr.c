@@ -13,9 +13,9 @@
  */
 #include "kernel/kernel.h"
 #include "kernel/task.h"
-#include "kernel/x86.h"
-#include "fpu.h"
-#include "xsave.h"
+#include "cpu/x86.h"
+#include "fpu/fpu.h"
+#include "fpu/xsave.h"
 
 #define MSR_IA32_PASID 0xd93
 

@@ -8,7 +8,7 @@
  * Where the SDM leaves a prefix combination undefined, we do what GNU
  * binutils (objdump) does, and the test checks every case against it.
  */
-#include "enqcmd_decode.h"
+#include "lib/enqcmd_decode.h"
 
 #include <stdbool.h>
 

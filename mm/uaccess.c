@@ -1,9 +1,9 @@
-#include "kernel.h"
-#include "errno.h"
-#include "mm.h"
-#include "cpu.h"
-#include "uaccess.h"
-#include "x86.h"
+#include "kernel/kernel.h"
+#include "uapi/errno.h"
+#include "mm/mm.h"
+#include "cpu/cpu.h"
+#include "mm/uaccess.h"
+#include "cpu/x86.h"
 #include "traps/traps.h"
 
 /* The whole range must lie in the user half; beware of wrap-around. */

@@ -7,8 +7,8 @@
  * pointer is, and lets a page go back to the page allocator once all its
  * blocks are free.
  */
-#include "kernel.h"
-#include "mm.h"
+#include "kernel/kernel.h"
+#include "mm/mm.h"
 
 #define MIN_SHIFT 4
 #define MAX_SHIFT 11

@@ -1,11 +1,11 @@
 /*
  * The accelerator: a software device modelled on Intel DSA, with one
- * shared work queue fed by ENQCMD (kernel/accel.c), and the PASIDs that
- * tell it whose address space a descriptor works in (kernel/pasid.c).
+ * shared work queue fed by ENQCMD (drivers/accel.c), and the PASIDs that
+ * tell it whose address space a descriptor works in (mm/pasid.c).
  */
 #pragma once
 #include <stdint.h>
-#include "user/kestrel_abi.h"	/* struct accel_desc, accel_completion */
+#include "uapi/kestrel_abi.h"	/* struct accel_desc, accel_completion */
 
 struct process;
 
@@ -16,13 +16,13 @@ struct process;
 
 #define ACCEL_MAX_SIZE (1u << 20)
 
-/* kernel/accel.c */
+/* drivers/accel.c */
 void accel_init(void);
 int accel_submit(const struct accel_desc *d);	/* 0, or -EAGAIN when the queue is full */
 void accel_drain(uint32_t pasid);		/* wait until no descriptor carries pasid */
 uint64_t accel_portal_phys(void);
 
-/* kernel/pasid.c */
+/* mm/pasid.c */
 long accel_bind(struct process *p);		/* the portal's user address, or -errno */
 void accel_unbind(struct process *p);		/* at exit: drain, unmap, free the PASID */
 struct process *pasid_owner(uint32_t pasid);

@@ -1,5 +1,5 @@
-#include "kernel.h"
-#include "ktest.h"
+#include "kernel/kernel.h"
+#include "kernel/ktest.h"
 
 #define EXPECT_FMT(t, want, ...) ({ \
 	char buf[64]; \

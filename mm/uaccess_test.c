@@ -1,10 +1,10 @@
-#include "kernel.h"
-#include "errno.h"
-#include "ktest.h"
-#include "mm.h"
-#include "task.h"
-#include "uaccess.h"
-#include "x86.h"
+#include "kernel/kernel.h"
+#include "uapi/errno.h"
+#include "kernel/ktest.h"
+#include "mm/mm.h"
+#include "kernel/task.h"
+#include "mm/uaccess.h"
+#include "cpu/x86.h"
 #include "traps/traps.h"
 
 static uint64_t last_fixup_count(void) { return last_fixup.count; }

@@ -1,17 +1,17 @@
 /*
- * User address spaces (kernel/uvm.c): every range operation costs what is
+ * User address spaces (mm/uvm.c): every range operation costs what is
  * mapped, not what the range spans; emptied page tables go back to the
  * allocator; nothing is ever mapped below MMAP_MIN_ADDR.  Cost is counted
  * in page-table entries read (vm_walk_steps, which the single-address walk
  * counts too) and in timer ticks: a page-by-page loop reads at least one
  * entry per page, 2^26 of them for 256 GiB.
  */
-#include "kernel.h"
-#include "errno.h"
-#include "ktest.h"
-#include "mm.h"
-#include "process.h"
-#include "timer.h"
+#include "kernel/kernel.h"
+#include "uapi/errno.h"
+#include "kernel/ktest.h"
+#include "mm/mm.h"
+#include "kernel/process.h"
+#include "drivers/timer.h"
 
 #define GiB		(1ul << 30)
 #define TiB		(1ul << 40)

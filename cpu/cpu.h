@@ -1,4 +1,4 @@
-/* CPU feature detection (kernel/cpu.c): what CPUID says this CPU has. */
+/* CPU feature detection (cpu/cpu.c): what CPUID says this CPU has. */
 #pragma once
 #include <stdbool.h>
 

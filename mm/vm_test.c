@@ -1,8 +1,8 @@
-#include "kernel.h"
-#include "cpu.h"
-#include "ktest.h"
-#include "mm.h"
-#include "x86.h"
+#include "kernel/kernel.h"
+#include "cpu/cpu.h"
+#include "kernel/ktest.h"
+#include "mm/mm.h"
+#include "cpu/x86.h"
 #include "traps/traps.h"
 
 /* A user-half address the kernel page tables leave unused. */

@@ -3,9 +3,9 @@
  * from the multiboot2 memory map.  A bitmap is the simplest structure that
  * can hand out contiguous runs and notice a double free.
  */
-#include "kernel.h"
-#include "mm.h"
-#include "multiboot.h"
+#include "kernel/kernel.h"
+#include "mm/mm.h"
+#include "boot/multiboot.h"
 
 #define MAX_PHYS	(4ul << 30)		/* Kestrel manages the first 4 GiB */
 #define MAX_PAGES	(MAX_PHYS / PAGE_SIZE)

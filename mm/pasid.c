@@ -5,12 +5,12 @@
  * long as its address space lives; each thread's IA32_PASID stays invalid
  * until its first ENQCMD faults (traps/gp.c).
  */
-#include "kernel.h"
-#include "accel.h"
-#include "errno.h"
-#include "mm.h"
-#include "process.h"
-#include "x86.h"
+#include "kernel/kernel.h"
+#include "drivers/accel.h"
+#include "uapi/errno.h"
+#include "mm/mm.h"
+#include "kernel/process.h"
+#include "cpu/x86.h"
 
 /*
  * PASID 0 is reserved (it means "no PASID" to DSA and the IOMMU).  IDs are

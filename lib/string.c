@@ -1,5 +1,5 @@
 /* The handful of C library string functions the kernel uses. */
-#include "kernel.h"
+#include "kernel/kernel.h"
 
 void *memset(void *d, int c, size_t n)
 {

@@ -1,6 +1,6 @@
-#include "kernel.h"
-#include "ktest.h"
-#include "mm.h"
+#include "kernel/kernel.h"
+#include "kernel/ktest.h"
+#include "mm/mm.h"
 
 static void heap_small_blocks_are_naturally_aligned(struct ktest *t)
 {

@@ -6,9 +6,9 @@
  *   KERNEL_VMA   (slot 511)  the kernel image: text R-X, rodata R--, data RW-
  * The low half is left for user address spaces.
  */
-#include "kernel.h"
-#include "mm.h"
-#include "x86.h"
+#include "kernel/kernel.h"
+#include "mm/mm.h"
+#include "cpu/x86.h"
 
 static uint64_t kernel_root;
 static uint64_t nx_bit;

@@ -4,7 +4,7 @@
  * Everything formats into a buffer first, so one kprintf reaches the
  * console as one write.
  */
-#include "kernel.h"
+#include "kernel/kernel.h"
 
 struct out {
 	char *buf;

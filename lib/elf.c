@@ -5,8 +5,8 @@
  * values are never formed before proving they cannot wrap; instead a
  * check like "off + size <= len" is written "off <= len && size <= len - off".
  */
-#include "elf.h"
-#include "errno.h"
+#include "lib/elf.h"
+#include "uapi/errno.h"
 
 /* e_ident layout and values (gABI, "ELF Identification"). */
 #define EI_CLASS	4

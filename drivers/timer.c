@@ -3,10 +3,10 @@
  * The PIT is old but exists on every PC and every emulator, and needs no
  * calibration: its input clock is a fixed 1.193182 MHz.
  */
-#include "kernel.h"
-#include "x86.h"
-#include "timer.h"
-#include "task.h"
+#include "kernel/kernel.h"
+#include "cpu/x86.h"
+#include "drivers/timer.h"
+#include "kernel/task.h"
 #include "traps/traps.h"
 
 #define PIT_HZ		1193182

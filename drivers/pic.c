@@ -4,9 +4,9 @@
  * the first job is to move them to vectors 32-47.
  */
 #include "kernel/kernel.h"
-#include "kernel/x86.h"
-#include "traps.h"
-#include "pic.h"
+#include "cpu/x86.h"
+#include "traps/traps.h"
+#include "drivers/pic.h"
 
 #define PIC1_CMD 0x20
 #define PIC1_DATA 0x21

@@ -4,9 +4,9 @@
  * never a model or vendor: emulators and real CPUs differ in exactly these
  * bits, and Kestrel runs on both.
  */
-#include "kernel.h"
-#include "cpu.h"
-#include "x86.h"
+#include "kernel/kernel.h"
+#include "cpu/cpu.h"
+#include "cpu/x86.h"
 
 enum { EAX, EBX, ECX, EDX };
 

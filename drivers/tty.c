@@ -3,12 +3,12 @@
  * editor.  Characters are echoed, backspace erases, and a read() returns
  * once a whole line (or ^D) is there, as a terminal in canonical mode does.
  */
-#include "kernel.h"
-#include "errno.h"
-#include "task.h"
-#include "tty.h"
-#include "uaccess.h"
-#include "x86.h"
+#include "kernel/kernel.h"
+#include "uapi/errno.h"
+#include "kernel/task.h"
+#include "drivers/tty.h"
+#include "mm/uaccess.h"
+#include "cpu/x86.h"
 #include "traps/traps.h"
 
 #define COM1 0x3f8
