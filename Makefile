@@ -24,7 +24,7 @@ HOST_CFLAGS	= -std=gnu11 -O2 -g -Wall -Wextra -Werror
 # -mgeneral-regs-only: the compiler must never touch x87/SSE/AVX registers
 # in kernel code, because those hold a user task's state until it is saved
 # (deferred restore).  Only fpu/ touches them, through inline assembly.
-CFLAGS		= -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. \
+CFLAGS		= -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wmissing-prototypes -I. \
 		  -ffreestanding -fno-builtin -fno-stack-protector -fno-pic -fno-pie \
 		  -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 		  -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-delete-null-pointer-checks \

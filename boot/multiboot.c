@@ -5,6 +5,7 @@
  */
 #include "kernel/kernel.h"
 #include "boot/multiboot.h"
+#include "kernel/panic.h"
 
 struct boot_info boot_info;
 

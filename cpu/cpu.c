@@ -7,6 +7,8 @@
 #include "kernel/kernel.h"
 #include "cpu/cpu.h"
 #include "cpu/x86.h"
+#include "lib/string.h"
+#include "lib/printf.h"
 
 enum { EAX, EBX, ECX, EDX };
 

@@ -14,6 +14,11 @@
 #include "mm/mm.h"
 #include "kernel/process.h"
 #include "cpu/x86.h"
+#include "kernel/sched.h"
+#include "mm/pmm.h"
+#include "mm/vm.h"
+#include "lib/printf.h"
+#include "kernel/panic.h"
 
 static struct accel_desc queue[ACCEL_QUEUE_DEPTH];
 static unsigned head, tail;		/* tail - head descriptors are waiting */

@@ -4,6 +4,7 @@
  */
 #include "kernel/kernel.h"
 #include "cpu/x86.h"
+#include "drivers/console.h"
 
 #define COM1	0x3f8
 #define LSR	5		/* line status register */

@@ -8,6 +8,8 @@
 #include "drivers/timer.h"
 #include "kernel/task.h"
 #include "traps/traps.h"
+#include "kernel/sched.h"
+#include "lib/printf.h"
 
 #define PIT_HZ		1193182
 #define PIT_CH0		0x40

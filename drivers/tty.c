@@ -10,6 +10,8 @@
 #include "mm/uaccess.h"
 #include "cpu/x86.h"
 #include "traps/traps.h"
+#include "kernel/sched.h"
+#include "drivers/console.h"
 
 #define COM1 0x3f8
 #define BUF 256

@@ -15,6 +15,9 @@
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
 #include "fpu/xsave.h"
+#include "mm/heap.h"
+#include "lib/string.h"
+#include "lib/printf.h"
 
 #define ROUNDS 2000
 

@@ -11,6 +11,8 @@
 #include "kernel/task.h"
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
+#include "mm/heap.h"
+#include "lib/printf.h"
 
 /* Only its address is used: it makes fpu_task_init give the task a buffer. */
 static struct process owner_test_proc;

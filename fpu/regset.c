@@ -14,6 +14,7 @@
 #include "kernel/task.h"
 #include "fpu/fpu.h"
 #include "fpu/xsave.h"
+#include "lib/string.h"
 
 #define SW_RESERVED 464		/* bytes 464..511: Linux (and GDB) keep XCR0 there */
 

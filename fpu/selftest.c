@@ -11,6 +11,9 @@
 #include "traps/traps.h"
 #include "fpu/fpu.h"
 #include "fpu/xsave.h"
+#include "mm/vm.h"
+#include "mm/heap.h"
+#include "lib/string.h"
 
 #define TEST_KEY 15
 

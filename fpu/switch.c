@@ -25,6 +25,10 @@
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
 #include "fpu/xsave.h"
+#include "kernel/sched.h"
+#include "mm/heap.h"
+#include "lib/string.h"
+#include "lib/printf.h"
 
 #define THIS_CPU 0		/* Kestrel runs on one CPU */
 

@@ -14,6 +14,9 @@
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
 #include "fpu/xsave.h"
+#include "kernel/sched.h"
+#include "lib/string.h"
+#include "lib/printf.h"
 
 #define VALUE 0x5eed0fca11ab1e00ul
 

@@ -34,6 +34,9 @@
 #include "kernel/task.h"
 #include "fpu/fpu.h"
 #include "fpu/xsave.h"
+#include "mm/heap.h"
+#include "lib/string.h"
+#include "kernel/panic.h"
 
 static void *scratch;	/* one component, XSAVEC/XSAVES'd alone */
 

@@ -16,6 +16,7 @@
 #include "traps/traps.h"
 #include "fpu/fpu.h"
 #include "fpu/xsave.h"
+#include "lib/string.h"
 
 /*
  * XSAVEC and XSAVES use the init optimization (SDM vol. 1 13.10, 13.11):

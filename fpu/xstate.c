@@ -12,6 +12,10 @@
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
 #include "fpu/xsave.h"
+#include "mm/heap.h"
+#include "lib/string.h"
+#include "lib/printf.h"
+#include "kernel/panic.h"
 
 #define MSR_IA32_XSS 0xda0
 

@@ -12,6 +12,8 @@
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
 #include "fpu/xsave.h"
+#include "mm/heap.h"
+#include "lib/string.h"
 
 #define MSR_IA32_PL2_SSP 0x6a6
 #define MSR_IA32_PL3_SSP 0x6a7

@@ -1,5 +1,7 @@
 #include "kernel/kernel.h"
 #include "kernel/cmdline.h"
+#include "lib/string.h"
+#include "lib/printf.h"
 
 #define MAX_OPTIONS 32
 #define MAX_LINE 512

@@ -2,6 +2,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/ktest.h"
 #include "boot/multiboot.h"
+#include "lib/printf.h"
 
 /* Each case parses its own line; the boot command line is restored after. */
 static void restore(void)

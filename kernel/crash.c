@@ -9,6 +9,9 @@
 #include "kernel/kernel.h"
 #include "kernel/cmdline.h"
 #include "kernel/crash.h"
+#include "lib/string.h"
+#include "lib/printf.h"
+#include "kernel/panic.h"
 
 __attribute__((noinline)) static void crash_null(void)
 {

@@ -15,6 +15,10 @@
 #include "kernel/task.h"
 #include "cpu/x86.h"
 #include "traps/traps.h"
+#include "kernel/sched.h"
+#include "kernel/entry.h"
+#include "lib/printf.h"
+#include "kernel/panic.h"
 
 void exit_to_user_mode(struct trap_frame *tf)
 {

@@ -19,6 +19,11 @@
 #include "boot/multiboot.h"
 #include "kernel/process.h"
 #include "cpu/x86.h"
+#include "mm/uvm.h"
+#include "kernel/exec.h"
+#include "mm/vm.h"
+#include "lib/string.h"
+#include "lib/printf.h"
 
 #define MAX_ARGS 32
 #define AT_NULL 0

@@ -9,6 +9,10 @@
 #include "kernel/ktest.h"
 #include "mm/mm.h"
 #include "kernel/process.h"
+#include "mm/uvm.h"
+#include "kernel/exec.h"
+#include "mm/pmm.h"
+#include "lib/string.h"
 
 static uint8_t image[8192] __attribute__((aligned(16)));
 

@@ -9,6 +9,8 @@
  */
 #include "kernel/kernel.h"
 #include "cpu/x86.h"
+#include "kernel/exit.h"
+#include "lib/printf.h"
 
 #define QEMU_EXIT_PORT	0xf4
 #define BOCHS_SHUTDOWN_PORT 0x8900

@@ -12,6 +12,9 @@
 #include "drivers/timer.h"
 #include "mm/uaccess.h"
 #include "cpu/x86.h"
+#include "kernel/futex.h"
+#include "kernel/sched.h"
+#include "mm/vm.h"
 
 /*
  * The channel of the futex word at uaddr, or -errno, as Linux's

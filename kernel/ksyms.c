@@ -4,6 +4,7 @@
  * in .ksyms, so adding it moves no code.
  */
 #include "kernel/kernel.h"
+#include "kernel/ksyms.h"
 
 extern const uint64_t ksym_count;
 extern const uint64_t ksym_addrs[];	/* sorted */

@@ -1,7 +1,9 @@
 #include "kernel/kernel.h"
 #include "kernel/ktest.h"
+#include "kernel/ksyms.h"
+#include "lib/printf.h"
+#include "kernel/main.h"
 
-void kmain(uint32_t magic, uint64_t info_phys);
 
 static void ksyms_names_functions(struct ktest *t)
 {

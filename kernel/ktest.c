@@ -7,6 +7,8 @@
 #include "kernel/kernel.h"
 #include "kernel/ktest.h"
 #include "kernel/cmdline.h"
+#include "lib/string.h"
+#include "lib/printf.h"
 
 extern const struct ktest_suite *const __start_ktest_suites[], *const __stop_ktest_suites[];
 

@@ -20,8 +20,16 @@
 #include "fpu/fpu.h"
 #include "drivers/pic.h"
 #include "traps/traps.h"
+#include "kernel/sched.h"
+#include "mm/pmm.h"
+#include "mm/vm.h"
+#include "mm/heap.h"
+#include "drivers/console.h"
+#include "kernel/exit.h"
+#include "lib/printf.h"
+#include "kernel/main.h"
+#include "kernel/syscall.h"
 
-void syscall_init(void);
 
 static void run_tests(void *selection)
 {

@@ -6,6 +6,10 @@
 #include "kernel/kernel.h"
 #include "cpu/x86.h"
 #include "traps/traps.h"
+#include "kernel/exit.h"
+#include "kernel/ksyms.h"
+#include "lib/printf.h"
+#include "kernel/panic.h"
 
 static bool in_bounds(uint64_t rbp)
 {

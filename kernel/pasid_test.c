@@ -11,7 +11,8 @@
 #include "kernel/process.h"
 #include "drivers/timer.h"
 #include "fpu/fpu.h"
-#include "traps/insn.h"
+#include "kernel/sched.h"
+#include "traps/gp.h"
 
 static void pasid_allocator_limits_and_reuse(struct ktest *t)
 {

@@ -13,6 +13,12 @@
 #include "kernel/process.h"
 #include "cpu/x86.h"
 #include "traps/traps.h"
+#include "mm/uvm.h"
+#include "kernel/exec.h"
+#include "kernel/sched.h"
+#include "mm/vm.h"
+#include "mm/heap.h"
+#include "lib/printf.h"
 
 static struct process kernel_process = { .pid = 0, .name = "kernel" };
 

@@ -14,6 +14,8 @@
 #include "drivers/timer.h"
 #include "cpu/x86.h"
 #include "traps/traps.h"
+#include "kernel/sched.h"
+#include "kernel/panic.h"
 
 #define SLICE_TICKS 4
 

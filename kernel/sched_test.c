@@ -3,6 +3,8 @@
 #include "mm/mm.h"
 #include "kernel/task.h"
 #include "drivers/timer.h"
+#include "kernel/sched.h"
+#include "mm/pmm.h"
 
 /*
  * Two kernel threads take turns through yield().  Each keeps its own

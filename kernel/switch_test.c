@@ -21,6 +21,9 @@
 #include "mm/mm.h"
 #include "kernel/task.h"
 #include "cpu/x86.h"
+#include "kernel/sched.h"
+#include "mm/vm.h"
+#include "mm/heap.h"
 
 enum { RBX, RBP, R12, R13, R14, R15, NREGS };
 static const char *const reg_names[NREGS] = { "rbx", "rbp", "r12", "r13", "r14", "r15" };

@@ -4,6 +4,7 @@
  * state (fpu/regset.c).  Structures match user/kestrel.h.
  */
 #include "kernel/kernel.h"
+#include "kernel/syscall.h"
 #include "kernel/cmdline.h"
 #include "uapi/errno.h"
 #include "mm/mm.h"
@@ -12,6 +13,10 @@
 #include "fpu/fpu.h"
 #include "uapi/kestrel_abi.h"
 #include "traps/traps.h"
+#include "kernel/sched.h"
+#include "mm/heap.h"
+#include "lib/string.h"
+#include "lib/printf.h"
 
 /* fpustat(buf, n): one record per user task; returns how many exist. */
 long sys_fpustat(struct trap_frame *tf)

@@ -1,11 +1,14 @@
 /* System calls for the console, time, and the signal calls musl makes. */
 #include "kernel/kernel.h"
+#include "kernel/syscall.h"
 #include "uapi/errno.h"
 #include "kernel/task.h"
 #include "drivers/timer.h"
 #include "drivers/tty.h"
 #include "mm/uaccess.h"
 #include "traps/traps.h"
+#include "kernel/sched.h"
+#include "drivers/console.h"
 
 static long console_write_user(const char *ubuf, size_t n)
 {

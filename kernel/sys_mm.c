@@ -4,10 +4,14 @@
  * mmap has really taken the memory, and a failed one has taken none.
  */
 #include "kernel/kernel.h"
+#include "kernel/syscall.h"
 #include "uapi/errno.h"
 #include "mm/mm.h"
 #include "kernel/process.h"
 #include "traps/traps.h"
+#include "mm/uvm.h"
+#include "mm/vm.h"
+#include "lib/string.h"
 
 enum { PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, PROT_SEM = 8,
        PROT_GROWSDOWN = 0x01000000, PROT_GROWSUP = 0x02000000 };

@@ -14,6 +14,8 @@
 #include "kernel/syscall.h"
 #include "fpu/fpu.h"
 #include "traps/traps.h"
+#include "kernel/pkey.h"
+#include "mm/vm.h"
 
 #define NKEYS 16
 #define PKEY_DISABLE_ACCESS 1

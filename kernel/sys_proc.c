@@ -1,5 +1,6 @@
 /* System calls about tasks and processes. */
 #include "kernel/kernel.h"
+#include "kernel/syscall.h"
 #include "drivers/accel.h"
 #include "uapi/errno.h"
 #include "mm/mm.h"
@@ -8,6 +9,12 @@
 #include "mm/uaccess.h"
 #include "cpu/x86.h"
 #include "traps/traps.h"
+#include "kernel/exec.h"
+#include "kernel/futex.h"
+#include "kernel/sched.h"
+#include "mm/pmm.h"
+#include "mm/heap.h"
+#include "lib/string.h"
 
 long sys_getpid(struct trap_frame *tf) { (void)tf; return current()->proc->pid; }
 long sys_gettid(struct trap_frame *tf) { (void)tf; return current()->tid; }

@@ -10,6 +10,7 @@
 #include "kernel/task.h"
 #include "cpu/x86.h"
 #include "traps/traps.h"
+#include "lib/printf.h"
 
 #define ENTRY(name) [SYS_##name] = { sys_##name, #name },
 static const struct { syscall_fn fn; const char *name; } linux_table[NR_LINUX_SYSCALLS] = {

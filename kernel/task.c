@@ -11,6 +11,13 @@
 #include "mm/uaccess.h"
 #include "cpu/x86.h"
 #include "traps/traps.h"
+#include "kernel/futex.h"
+#include "kernel/sched.h"
+#include "mm/vm.h"
+#include "mm/heap.h"
+#include "lib/string.h"
+#include "lib/printf.h"
+#include "kernel/panic.h"
 
 struct cpu cpu0;
 static struct task *all_tasks;

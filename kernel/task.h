@@ -106,21 +106,5 @@ void task_free(struct task *t);
 struct task *task_list(void);
 struct trap_frame *task_user_frame(struct task *t);	/* at the top of its kernel stack */
 struct task *task_by_tid(int tid);
-
-/* kernel/sched.c */
-void sched_init(void);
-void sched_add(struct task *t);
-void schedule(void);
-void yield(void);
-void sleep_on(const void *chan);		/* call with interrupts off */
-int sleep_until(uint64_t tick);			/* 0, or -EINTR if killed */
-void wakeup(const void *chan);
-int wakeup_n(const void *chan, int n);
-int requeue(const void *from, int nwake, const void *to, int nmove);
-void sched_tick(void);
-void preempt_disable(void);
-void preempt_enable(void);
-
-/* cpu/switch.asm */
-struct task *switch_to(struct task *prev, struct task *next);
-void task_first_entry(void);
+/* A new task's first C code, from cpu/switch.asm:task_first_entry. */
+__attribute__((noreturn)) void task_entry_c(void (*fn)(void *), void *arg);

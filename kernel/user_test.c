@@ -16,6 +16,10 @@
 #include "kernel/ktest.h"
 #include "mm/mm.h"
 #include "kernel/process.h"
+#include "kernel/exec.h"
+#include "mm/pmm.h"
+#include "lib/string.h"
+#include "lib/printf.h"
 
 static size_t pages_at_start;
 static bool started;

@@ -5,6 +5,9 @@
  * console as one write.
  */
 #include "kernel/kernel.h"
+#include "drivers/console.h"
+#include "lib/string.h"
+#include "lib/printf.h"
 
 struct out {
 	char *buf;

@@ -1,5 +1,7 @@
 #include "kernel/kernel.h"
 #include "kernel/ktest.h"
+#include "lib/string.h"
+#include "lib/printf.h"
 
 #define EXPECT_FMT(t, want, ...) ({ \
 	char buf[64]; \

@@ -1,5 +1,6 @@
 /* The handful of C library string functions the kernel uses. */
 #include "kernel/kernel.h"
+#include "lib/string.h"
 
 void *memset(void *d, int c, size_t n)
 {

@@ -9,6 +9,11 @@
  */
 #include "kernel/kernel.h"
 #include "mm/mm.h"
+#include "mm/pmm.h"
+#include "mm/heap.h"
+#include "lib/string.h"
+#include "lib/printf.h"
+#include "kernel/panic.h"
 
 #define MIN_SHIFT 4
 #define MAX_SHIFT 11

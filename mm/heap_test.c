@@ -1,6 +1,9 @@
 #include "kernel/kernel.h"
 #include "kernel/ktest.h"
 #include "mm/mm.h"
+#include "mm/pmm.h"
+#include "mm/heap.h"
+#include "lib/string.h"
 
 static void heap_small_blocks_are_naturally_aligned(struct ktest *t)
 {

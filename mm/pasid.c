@@ -11,6 +11,9 @@
 #include "mm/mm.h"
 #include "kernel/process.h"
 #include "cpu/x86.h"
+#include "mm/uvm.h"
+#include "mm/vm.h"
+#include "lib/printf.h"
 
 /*
  * PASID 0 is reserved (it means "no PASID" to DSA and the IOMMU).  IDs are

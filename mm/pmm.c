@@ -6,6 +6,10 @@
 #include "kernel/kernel.h"
 #include "mm/mm.h"
 #include "boot/multiboot.h"
+#include "mm/pmm.h"
+#include "lib/string.h"
+#include "lib/printf.h"
+#include "kernel/panic.h"
 
 #define MAX_PHYS	(4ul << 30)		/* Kestrel manages the first 4 GiB */
 #define MAX_PAGES	(MAX_PHYS / PAGE_SIZE)

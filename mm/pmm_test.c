@@ -1,6 +1,7 @@
 #include "kernel/kernel.h"
 #include "kernel/ktest.h"
 #include "mm/mm.h"
+#include "mm/pmm.h"
 
 static void pmm_alloc_free(struct ktest *t)
 {

@@ -5,6 +5,7 @@
 #include "mm/uaccess.h"
 #include "cpu/x86.h"
 #include "traps/traps.h"
+#include "mm/vm.h"
 
 /* The whole range must lie in the user half; beware of wrap-around. */
 bool access_ok(const void *p, size_t n)

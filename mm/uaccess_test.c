@@ -6,6 +6,9 @@
 #include "mm/uaccess.h"
 #include "cpu/x86.h"
 #include "traps/traps.h"
+#include "mm/pmm.h"
+#include "mm/vm.h"
+#include "lib/string.h"
 
 static uint64_t last_fixup_count(void) { return last_fixup.count; }
 

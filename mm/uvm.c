@@ -9,6 +9,11 @@
 #include "mm/mm.h"
 #include "kernel/process.h"
 #include "cpu/x86.h"
+#include "mm/uvm.h"
+#include "mm/pmm.h"
+#include "mm/vm.h"
+#include "lib/string.h"
+#include "kernel/panic.h"
 
 uint64_t uvm_create(void)
 {

@@ -12,6 +12,10 @@
 #include "mm/mm.h"
 #include "kernel/process.h"
 #include "drivers/timer.h"
+#include "mm/uvm.h"
+#include "mm/pmm.h"
+#include "mm/vm.h"
+#include "lib/printf.h"
 
 #define GiB		(1ul << 30)
 #define TiB		(1ul << 40)

@@ -9,6 +9,10 @@
 #include "kernel/kernel.h"
 #include "mm/mm.h"
 #include "cpu/x86.h"
+#include "mm/pmm.h"
+#include "mm/vm.h"
+#include "lib/printf.h"
+#include "kernel/panic.h"
 
 static uint64_t kernel_root;
 static uint64_t nx_bit;

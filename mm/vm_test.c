@@ -4,6 +4,8 @@
 #include "mm/mm.h"
 #include "cpu/x86.h"
 #include "traps/traps.h"
+#include "mm/pmm.h"
+#include "mm/vm.h"
 
 /* A user-half address the kernel page tables leave unused. */
 #define TEST_VA 0x0000400000000000ul

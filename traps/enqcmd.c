@@ -25,8 +25,12 @@
 #include "mm/uaccess.h"
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
-#include "traps/insn.h"
 #include "traps/traps.h"
+#include "mm/vm.h"
+#include "traps/gp.h"
+#include "traps/enqcmd.h"
+#include "lib/string.h"
+#include "lib/enqcmd_decode.h"
 
 #define RFLAGS_CF (1ul << 0)
 #define RFLAGS_PF (1ul << 2)

@@ -19,8 +19,10 @@
 #include "kernel/process.h"
 #include "kernel/task.h"
 #include "fpu/fpu.h"
-#include "traps/insn.h"
 #include "traps/traps.h"
+#include "traps/gp.h"
+#include "traps/enqcmd.h"
+#include "lib/enqcmd_decode.h"
 
 /* Kernel test hook (kernel/pasid_test.c): switch the task out between the
  * fix-up and the retry, so the PASID must survive a save and a restore. */

@@ -6,9 +6,13 @@
 #include "cpu/x86.h"
 #include "traps/traps.h"
 #include "drivers/pic.h"
-#include "traps/insn.h"
 #include "kernel/process.h"
 #include "kernel/task.h"
+#include "kernel/pkey.h"
+#include "traps/gp.h"
+#include "traps/enqcmd.h"
+#include "lib/printf.h"
+#include "kernel/panic.h"
 
 static const char *const names[32] = {
 	[T_DE] = "#DE divide error", [T_DB] = "#DB debug", [T_NMI] = "NMI",

@@ -38,8 +38,10 @@ enum { IST_DF = 1, IST_NMI = 2, IST_MC = 3, IST_DB = 4, IST_COUNT = 4 };
 
 /* traps/vectors.asm: leave for user mode with the registers in tf (never returns). */
 __attribute__((noreturn)) void return_to_user(struct trap_frame *tf);
-/* kernel/entry.c: the work every return to user mode does first. */
-void exit_to_user_mode(struct trap_frame *tf);
+
+/* traps/trap.c: every vector's C entry; the ENQCMD emulation raises the
+ * exceptions of the instruction it performs through it. */
+void trap_dispatch(struct trap_frame *tf);
 
 void gdt_init(void);
 void idt_init(void);

@@ -1,0 +1,6 @@
+/* The kernel's C entry point, from boot/entry.asm. */
+#pragma once
+#include <stdint.h>
+
+/* magic and info_phys: what GRUB left in EAX and EBX (multiboot2 spec 3.3). */
+__attribute__((noreturn)) void kmain(uint32_t magic, uint64_t info_phys);

@@ -1,0 +1,20 @@
+/* The user half of an address space (mm/uvm.c): map, unmap, protect, find room. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#define USER_TASK_SIZE		0x00007ffffffff000ul	/* the last page below 2^47 stays unmapped */
+#define USER_STACK_TOP		USER_TASK_SIZE
+#define USER_STACK_PAGES	32
+#define USER_MMAP_TOP		0x00007f0000000000ul
+
+uint64_t uvm_create(void);				/* a PML4 sharing the kernel half */
+void uvm_destroy(uint64_t root);			/* frees every user page and table */
+int uvm_map_anon(uint64_t root, uint64_t va, size_t npages, uint64_t flags);
+void uvm_unmap(uint64_t root, uint64_t va, size_t npages);
+int uvm_protect(uint64_t root, uint64_t va, size_t npages, uint64_t flags);
+uint64_t uvm_first_mapped(uint64_t root, uint64_t va, size_t npages);
+uint64_t uvm_find_free(uint64_t root, size_t npages, uint64_t floor);
+uint64_t uvm_find_free_below(uint64_t root, size_t npages, uint64_t floor, uint64_t top);
+int uvm_copy_out(uint64_t root, uint64_t va, const void *src, size_t n);
+
