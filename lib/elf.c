@@ -7,7 +7,6 @@
  */
 #include "lib/elf.h"
 #include "uapi/errno.h"
-#include "kernel/exec.h"
 
 /* e_ident layout and values (gABI, "ELF Identification"). */
 #define EI_CLASS	4

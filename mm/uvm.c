@@ -7,7 +7,6 @@
 #include "kernel/kernel.h"
 #include "uapi/errno.h"
 #include "mm/mm.h"
-#include "kernel/process.h"
 #include "cpu/x86.h"
 #include "mm/uvm.h"
 #include "mm/pmm.h"
