@@ -36,6 +36,29 @@ static inline int accel_run(void *portal, struct accel_desc *d, struct accel_com
 	return c->status;
 }
 
+/* The device's portal, binding this process on the first call; NULL if
+ * the bind fails. */
+static inline void *accel_portal(void)
+{
+	static void *portal;
+	if (!portal) {
+		long r = kestrel_accel_bind();
+		if (r > 0)
+			portal = (void *)r;
+	}
+	return portal;
+}
+
+/* One NOOP descriptor submitted through where (the portal, or an address a
+ * test wants refused); the completion's status. */
+static inline int accel_noop(void *where)
+{
+	static struct accel_desc d;
+	static struct accel_completion c;
+	d = (struct accel_desc){ .flags_op = (uint32_t)ACCEL_NOOP << 24 };
+	return accel_run(where, &d, &c);
+}
+
 /* This thread's PASID fix-up count and state, from the kernel's fpustat. */
 static inline int my_pasid_fixups(int tid, int *active)
 {

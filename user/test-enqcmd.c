@@ -38,20 +38,8 @@ static uint64_t probe = MAGIC;		/* read through a segment whose base is 0 */
 
 static bool bind_once(void)
 {
-	if (!portal) {
-		long r = kestrel_accel_bind();
-		if (r > 0)
-			portal = (void *)r;
-	}
+	portal = accel_portal();
 	return portal != NULL;
-}
-
-static int noop_at(void *where)
-{
-	static struct accel_desc d;
-	static struct accel_completion c;
-	d = (struct accel_desc){ .flags_op = (uint32_t)ACCEL_NOOP << 24 };
-	return accel_run(where, &d, &c);
 }
 
 static long yield_raw(int n)
@@ -97,7 +85,7 @@ static uint64_t enqcmd_flags(void *where, const struct accel_desc *d, uint64_t s
 /* 4a: ZF says accepted (0) or retry (1); CF, PF, AF, SF and OF are cleared. */
 static const char *flags_other_than_zf_are_cleared(void)
 {
-	if (!bind_once() || noop_at(portal) != ACCEL_STATUS_SUCCESS)
+	if (!bind_once() || accel_noop(portal) != ACCEL_STATUS_SUCCESS)
 		return "cannot bind or run a NOOP";
 	static struct accel_desc d = { .flags_op = (uint32_t)ACCEL_NOOP << 24 };
 	const uint64_t arith = F_CF | F_PF | F_AF | F_SF | F_OF;
@@ -115,7 +103,7 @@ static const char *flags_other_than_zf_are_cleared(void)
 	KTAP_EXPECT(!bad, "%d of %d ENQCMDs left some of CF PF AF SF OF set (first: flags %#lx)",
 		    bad, accepted + full, (unsigned long)first_bad);
 	KTAP_EXPECT(accepted && full, "accepted %d, refused %d: want both outcomes", accepted, full);
-	while (noop_at(portal) != ACCEL_STATUS_SUCCESS)	/* let the queue drain */
+	while (accel_noop(portal) != ACCEL_STATUS_SUCCESS)	/* let the queue drain */
 		;
 	return NULL;
 }
@@ -160,7 +148,7 @@ static const char *portal_protection(void)
 		return "not bound";
 	KTAP_EXPECT(mprotect(portal, 4096, PROT_NONE) == 0 && mprotect(portal, 4096, PROT_READ | PROT_WRITE) == 0,
 		    "mprotect of the portal failed");
-	KTAP_EXPECT(noop_at(portal) == ACCEL_STATUS_SUCCESS, "ENQCMD after PROT_NONE then PROT_READ|WRITE");
+	KTAP_EXPECT(accel_noop(portal) == ACCEL_STATUS_SUCCESS, "ENQCMD after PROT_NONE then PROT_READ|WRITE");
 	static const struct { const char *mode, *what; } kill[] = {
 		{ "enqcmd-prot-none", "ENQCMD to a PROT_NONE portal" },
 		{ "enqcmd-prot-read", "ENQCMD to a PROT_READ portal" },
@@ -339,7 +327,7 @@ static int gs_live(void)
 static int tf_enqcmd(bool activate_first)
 {
 	static struct accel_desc d = { .flags_op = (uint32_t)ACCEL_NOOP << 24 };
-	if (!bind_once() || (activate_first && noop_at(portal) != ACCEL_STATUS_SUCCESS))
+	if (!bind_once() || (activate_first && accel_noop(portal) != ACCEL_STATUS_SUCCESS))
 		return 1;
 	__asm__ volatile("subq $128, %%rsp\n\t"
 			 "pushfq\n\t"
@@ -388,7 +376,7 @@ static int child_main(const char *mode)
 		return tf_enqcmd(!strcmp(mode, "tf-enqcmd"));
 	if (!strncmp(mode, "exec-only-", 10))
 		return exec_only_enqcmd(!strcmp(mode, "exec-only-read"));
-	if (!bind_once() || noop_at(portal) != ACCEL_STATUS_SUCCESS)
+	if (!bind_once() || accel_noop(portal) != ACCEL_STATUS_SUCCESS)
 		return 90;
 	if (!strncmp(mode, "enqcmd-prot-", 12)) {
 		int prot = !strcmp(mode, "enqcmd-prot-none") ? PROT_NONE :
@@ -428,7 +416,7 @@ static int child_main(const char *mode)
 		long again = kestrel_accel_bind();
 		if (again <= 0 || again == (long)portal)
 			return 3;		/* bind must not give back our own page */
-		if (noop_at((void *)again) != ACCEL_STATUS_SUCCESS || mem[0] != 42)
+		if (accel_noop((void *)again) != ACCEL_STATUS_SUCCESS || mem[0] != 42)
 			return 4;
 		return 0;
 	}
@@ -438,7 +426,7 @@ static int child_main(const char *mode)
 		long again = kestrel_accel_bind();
 		if (again <= 0)
 			return 3;
-		return noop_at((void *)again) == ACCEL_STATUS_SUCCESS ? 0 : 4;
+		return accel_noop((void *)again) == ACCEL_STATUS_SUCCESS ? 0 : 4;
 	}
 	return 99;
 }

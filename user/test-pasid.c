@@ -28,21 +28,11 @@ static int gettid_(void) { return (int)raw_syscall0(SYS_gettid); }
 
 static bool bind_once(void)
 {
-	if (!portal) {
-		long r = kestrel_accel_bind();
-		if (r > 0)
-			portal = (void *)r;
-	}
+	portal = accel_portal();
 	return portal != NULL;
 }
 
-static int noop(void)
-{
-	static struct accel_desc d;
-	static struct accel_completion c;
-	d = (struct accel_desc){ .flags_op = (uint32_t)ACCEL_NOOP << 24 };
-	return accel_run(portal, &d, &c);
-}
+static int noop(void) { return accel_noop(portal); }
 
 static const char *bind_maps_the_portal(void)
 {

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include "cpu.h"
 #include "child.h"
 #include "ktap.h"
 
@@ -45,24 +46,7 @@ static long pkey_mprotect(void *addr, size_t len, int prot, long key)
 /* RDPKRU/WRPKRU #UD unless CR4.PKE is set, which OSPKE reflects. */
 static bool pku_enabled(void)
 {
-	unsigned a, b, c = 0, d;
-
-	if (__get_cpuid_max(0, NULL) >= 7)
-		__cpuid_count(7, 0, a, b, c, d);
-	return c >> 4 & 1;
-}
-
-static uint32_t rdpkru(void)
-{
-	uint32_t pkru, edx;
-	__asm__ volatile("rdpkru" : "=a"(pkru), "=d"(edx) : "c"(0));
-	return pkru;
-}
-
-static void wrpkru(uint32_t pkru)
-{
-	/* "memory": accesses must not move across the change of rights. */
-	__asm__ volatile("wrpkru" :: "a"(pkru), "c"(0), "d"(0) : "memory");
+	return user_cpu_detect().ospke;
 }
 
 static uint32_t key_bits(uint32_t pkru, long key)

@@ -33,6 +33,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include "cpu.h"
 #include "child.h"
 #include "ktap.h"
 
@@ -44,39 +45,11 @@
 #define NR_pkey_free 331
 #define MXCSR_INIT 0x1f80
 
-static struct {
-	bool avx, pku;
-	uint64_t xcr0;
-} cpu;
+static struct user_cpu cpu;
 
 static void detect(void)
 {
-	unsigned a, b, c, d;
-
-	__cpuid_count(1, 0, a, b, c, d);
-	bool osxsave = c >> 27 & 1;
-	cpu.xcr0 = 3;
-	if (osxsave) {
-		__asm__ volatile("xgetbv" : "=a"(a), "=d"(d) : "c"(0));
-		cpu.xcr0 = (uint64_t)d << 32 | a;
-	}
-	cpu.avx = (c >> 28 & 1) && (cpu.xcr0 & 6) == 6;
-	c = 0;
-	if (__get_cpuid_max(0, NULL) >= 7)
-		__cpuid_count(7, 0, a, b, c, d);
-	cpu.pku = (c >> 4 & 1) && (cpu.xcr0 >> 9 & 1);	/* OSPKE and PKRU in XCR0 */
-}
-
-static uint32_t rdpkru(void)
-{
-	uint32_t pkru, edx;
-	__asm__ volatile("rdpkru" : "=a"(pkru), "=d"(edx) : "c"(0));
-	return pkru;
-}
-
-static void wrpkru(uint32_t pkru)
-{
-	__asm__ volatile("wrpkru" :: "a"(pkru), "c"(0), "d"(0) : "memory");
+	cpu = user_cpu_detect();
 }
 
 static long spawn_args(char *const argv[])
