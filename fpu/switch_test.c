@@ -10,7 +10,7 @@
 #include "kernel/ktest.h"
 #include "kernel/process.h"
 #include "kernel/task.h"
-#include "drivers/timer.h"
+#include "kernel/time.h"
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
 #include "fpu/xsave.h"

@@ -9,7 +9,7 @@
 #include "uapi/errno.h"
 #include "mm/mm.h"
 #include "kernel/process.h"
-#include "drivers/timer.h"
+#include "kernel/time.h"
 #include "mm/uaccess.h"
 #include "cpu/x86.h"
 #include "kernel/futex.h"

@@ -14,7 +14,9 @@
 #include "boot/multiboot.h"
 #include "kernel/process.h"
 #include "kernel/task.h"
-#include "drivers/timer.h"
+#include "kernel/time.h"
+#include "drivers/pit.h"
+#include "drivers/rtc.h"
 #include "drivers/tty.h"
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
@@ -77,8 +79,8 @@ void kmain(uint32_t magic, uint64_t info_phys)
 	task_init();
 	syscall_init();
 	pic_init();
-	timer_read_rtc();
-	timer_init();
+	rtc_init();
+	pit_init();
 	tty_init();
 	sti();
 	accel_init();

@@ -9,7 +9,7 @@
 #include "uapi/errno.h"
 #include "kernel/ktest.h"
 #include "kernel/process.h"
-#include "drivers/timer.h"
+#include "kernel/time.h"
 #include "fpu/fpu.h"
 #include "kernel/sched.h"
 #include "traps/gp.h"

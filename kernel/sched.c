@@ -11,7 +11,7 @@
 #include "kernel/kernel.h"
 #include "uapi/errno.h"
 #include "kernel/task.h"
-#include "drivers/timer.h"
+#include "kernel/time.h"
 #include "cpu/x86.h"
 #include "traps/traps.h"
 #include "kernel/sched.h"

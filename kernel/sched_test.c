@@ -2,7 +2,7 @@
 #include "kernel/ktest.h"
 #include "mm/mm.h"
 #include "kernel/task.h"
-#include "drivers/timer.h"
+#include "kernel/time.h"
 #include "kernel/sched.h"
 #include "mm/pmm.h"
 

@@ -3,7 +3,7 @@
 #include "kernel/syscall.h"
 #include "uapi/errno.h"
 #include "kernel/task.h"
-#include "drivers/timer.h"
+#include "kernel/time.h"
 #include "drivers/tty.h"
 #include "mm/uaccess.h"
 #include "traps/traps.h"

@@ -11,7 +11,7 @@
 #include "kernel/ktest.h"
 #include "mm/mm.h"
 #include "kernel/process.h"
-#include "drivers/timer.h"
+#include "kernel/time.h"
 #include "mm/uvm.h"
 #include "mm/pmm.h"
 #include "mm/vm.h"

@@ -5,7 +5,7 @@
  */
 #include "kernel/kernel.h"
 #include "kernel/ktest.h"
-#include "drivers/timer.h"
+#include "kernel/time.h"
 #include "cpu/x86.h"
 #include "traps/traps.h"
 

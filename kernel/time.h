@@ -1,8 +1,11 @@
+/* Ticks since boot and the wall-clock time at boot (kernel/time.c). */
 #pragma once
 #include <stdint.h>
+
 #define HZ 1000
-void timer_init(void);
+
+void time_tick(void);			/* the timer interrupt's one call */
 uint64_t timer_ticks(void);
 uint64_t timer_nanoseconds(void);	/* since boot */
-void timer_read_rtc(void);
+void time_set_boot_epoch(int64_t seconds);
 int64_t timer_boot_epoch(void);		/* seconds since 1970 at boot */
