@@ -72,7 +72,7 @@ int fpu_task_init(struct task *t);
 void fpu_clone(struct task *child, struct task *parent);
 void fpu_task_free(struct task *t);
 void fpu_switch_out(struct task *prev, struct task *next);
-void fpu_restore_for_user(struct task *t);
+int fpu_restore_for_user(struct task *t);	/* -EFAULT: the image faulted, now init */
 void fpregs_lock(void);
 void fpregs_unlock(void);
 void kernel_fpu_begin(void);

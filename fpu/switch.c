@@ -21,7 +21,7 @@
 #include "cpu/cpu.h"
 #include "mm/mm.h"
 #include "kernel/task.h"
-#include "kernel/process.h"
+#include "uapi/errno.h"
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
 #include "fpu/xsave.h"
@@ -132,8 +132,13 @@ static void clear_x87_pointers(void)
 			     "fildl %0" :: "m"(*(const int *)fpu_init_state));
 }
 
-/* Called by exit_to_user_mode() with interrupts off: the last step before user mode. */
-void fpu_restore_for_user(struct task *t)
+/*
+ * Called by exit_to_user_mode() with interrupts off: the last step before
+ * user mode.  Returns -EFAULT if t's image faulted on XRSTOR; t's state is
+ * then the init state and the caller decides what becomes of the task
+ * (fpu/ never decides the fate of a process).
+ */
+int fpu_restore_for_user(struct task *t)
 {
 	if (fpregs_valid_for(t)) {
 		t->fpu.restores_skipped++;
@@ -142,16 +147,12 @@ void fpu_restore_for_user(struct task *t)
 		clear_x87_pointers();
 		if (xrstor_from(t->fpu.state, ~0ull)) {
 			/* A corrupt image got past validation.  The registers are
-			 * now anyone's guess: nobody owns them.  Load the init image
-			 * and kill the task rather than the kernel. */
+			 * now anyone's guess: nobody owns them.  Load the init image,
+			 * so no state of anyone's is left, and report it. */
 			fpu_owner = NULL;
 			xrstor_from(fpu_init_state, ~0ull);
 			memcpy(t->fpu.state, fpu_init_state, fpu_cfg.size);
-			kprintf("kestrel: %s[%d] killed: its saved extended state faulted on restore\n",
-				t->name, t->tid);
-			process_kill(t->proc, W_SIGNALED(SIGSEGV));
-			t->flags |= TIF_KILLED;
-			return;
+			return -EFAULT;
 		}
 		pasid_restore_regs(t->fpu.state);
 		t->fpu.restores++;
@@ -160,6 +161,7 @@ void fpu_restore_for_user(struct task *t)
 		fpu_owner = &t->fpu;
 	}
 	t->flags &= ~TIF_NEED_FPU_LOAD;
+	return 0;
 }
 
 /*

@@ -48,8 +48,15 @@ void exit_to_user_mode(struct trap_frame *tf)
 			continue;	/* anything may have changed while away */
 		}
 		if (work & TIF_NEED_FPU_LOAD) {
-			fpu_restore_for_user(t);
-			continue;	/* a restore that faulted has set TIF_KILLED */
+			if (fpu_restore_for_user(t)) {
+				/* The CPU refused the task's own image: the task's
+				 * fault, not the kernel's (its state is init now). */
+				kprintf("kestrel: %s[%d] killed: its saved extended state faulted on restore\n",
+					t->name, t->tid);
+				process_kill(t->proc, W_SIGNALED(SIGSEGV));
+				t->flags |= TIF_KILLED;
+			}
+			continue;
 		}
 		return;
 	}
