@@ -19,6 +19,8 @@
 #include "mm/vm.h"
 #include "lib/printf.h"
 #include "kernel/panic.h"
+#include "mm/pasid.h"
+#include "mm/uvm.h"
 
 static struct accel_desc queue[ACCEL_QUEUE_DEPTH];
 static unsigned head, tail;		/* tail - head descriptors are waiting */
@@ -146,11 +148,76 @@ void accel_drain(uint32_t pasid)
 	irq_restore(f);
 }
 
+static void accel_release(struct process *p);
+
 void accel_init(void)
 {
+	uvm_on_release(accel_release);
 	portal_page = pmm_alloc_zeroed();
 	if (!portal_page || !kthread_create("accel", device_thread, NULL))
 		panic("accel: cannot start the device");
 	kprintf("accel: software DSA-like device, shared work queue of %d, up to %d PASIDs\n",
 		ACCEL_QUEUE_DEPTH, PASID_LIMIT);
+}
+
+/*
+ * The portal is the device's one page, mapped into every bound process.
+ * A device portal carries no data: only ENQCMD's enqueue store may reach
+ * it.  So the entry is never present (vm_map makes every PTE_DEVICE entry
+ * so): a plain read, store or instruction fetch faults, a futex on it is
+ * -EFAULT, the kernel's own user copies fault, and no byte can pass from
+ * one process to another through the shared page.  Its U and W bits are
+ * the logical protection that mprotect changes and ENQCMD obeys.
+ */
+static bool portal_at(struct process *p, uint64_t va)
+{
+	uint64_t *pte = va ? vm_walk(p->root, va, false) : NULL;
+	return pte && (*pte & PTE_DEVICE) && (*pte & PTE_ADDR) == accel_portal_phys();
+}
+
+/* Map the portal where mmap would put a page: its address, or 0. */
+static uint64_t map_portal(struct process *p)
+{
+	uint64_t va = uvm_find_free(p->root, 1, MMAP_FLOOR(p));
+	if (!va || vm_map(p->root, va, accel_portal_phys(), PTE_U | PTE_W | PTE_NX | PTE_DEVICE))
+		return 0;
+	return va;
+}
+
+long accel_bind(struct process *p)
+{
+	if (p->pasid) {
+		/* The program may have unmapped the portal, or mapped over it
+		 * (MAP_FIXED): never hand back an address that is not it. */
+		if (!portal_at(p, p->portal) && !(p->portal = map_portal(p)))
+			return -ENOMEM;
+		return (long)p->portal;
+	}
+	int pasid = pasid_alloc(p);
+	if (pasid < 0)
+		return pasid;
+	uint64_t va = map_portal(p);
+	if (!va) {
+		pasid_free((uint32_t)pasid);
+		return -ENOMEM;
+	}
+	p->pasid = (uint32_t)pasid;
+	p->portal = va;
+	kprintf("accel: %s[%d] bound: PASID %d, portal at %lx\n", p->name, p->pid, pasid, va);
+	return (long)va;
+}
+
+/* The address-space release hook (mm/uvm.c): at exit, before the address
+ * space goes.  Whatever the program mapped over the portal is its own and
+ * uvm_destroy frees it: unmap only the portal itself. */
+static void accel_release(struct process *p)
+{
+	if (!p->pasid)
+		return;
+	accel_drain(p->pasid);
+	if (portal_at(p, p->portal))
+		vm_unmap(p->root, p->portal);
+	pasid_free(p->pasid);
+	p->pasid = 0;
+	p->portal = 0;
 }

@@ -6,6 +6,7 @@
  */
 #include "kernel/kernel.h"
 #include "drivers/accel.h"
+#include "mm/pasid.h"
 #include "uapi/errno.h"
 #include "kernel/ktest.h"
 #include "kernel/process.h"

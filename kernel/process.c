@@ -7,7 +7,6 @@
  * have kernel_process as their parent, so kernel code can wait4 for them.
  */
 #include "kernel/kernel.h"
-#include "drivers/accel.h"
 #include "uapi/errno.h"
 #include "mm/mm.h"
 #include "kernel/process.h"
@@ -105,7 +104,7 @@ void process_thread_exit(struct task *t, int code)
 		irq_restore(f);
 		return;
 	}
-	accel_unbind(p);	/* drains the device of this PASID first */
+	uvm_release(p);		/* devices let go of it first (the accelerator drains) */
 	t->cr3 = vm_kernel_root();
 	write_cr3(t->cr3);
 	uvm_destroy(p->root);

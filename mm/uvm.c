@@ -14,6 +14,25 @@
 #include "lib/string.h"
 #include "kernel/panic.h"
 
+#define UVM_RELEASE_HOOKS 4
+static uvm_release_fn release_hooks[UVM_RELEASE_HOOKS];
+
+void uvm_on_release(uvm_release_fn fn)
+{
+	for (int i = 0; i < UVM_RELEASE_HOOKS; i++)
+		if (!release_hooks[i]) {
+			release_hooks[i] = fn;
+			return;
+		}
+	panic("uvm: more than %d release hooks", UVM_RELEASE_HOOKS);
+}
+
+void uvm_release(struct process *p)
+{
+	for (int i = 0; i < UVM_RELEASE_HOOKS && release_hooks[i]; i++)
+		release_hooks[i](p);
+}
+
 uint64_t uvm_create(void)
 {
 	uint64_t root = pmm_alloc_zeroed();

@@ -8,6 +8,17 @@
 #define USER_STACK_PAGES	32
 #define USER_MMAP_TOP		0x00007f0000000000ul
 
+/*
+ * Release hooks, as Linux's mmu_notifier release: a driver that holds on
+ * to address spaces (a device working in them by PASID) registers one, and
+ * uvm_release runs each when a process's address space is about to go,
+ * before any of its pages are freed.  The process is opaque to mm/.
+ */
+struct process;
+typedef void (*uvm_release_fn)(struct process *p);
+void uvm_on_release(uvm_release_fn fn);
+void uvm_release(struct process *p);
+
 uint64_t uvm_create(void);				/* a PML4 sharing the kernel half */
 void uvm_destroy(uint64_t root);			/* frees every user page and table */
 int uvm_map_anon(uint64_t root, uint64_t va, size_t npages, uint64_t flags);

@@ -18,6 +18,7 @@
  */
 #include "kernel/kernel.h"
 #include "drivers/accel.h"
+#include "mm/pasid.h"
 #include "cpu/cpu.h"
 #include "mm/mm.h"
 #include "kernel/process.h"

@@ -15,7 +15,7 @@
  * rule for every change to a task's state.
  */
 #include "kernel/kernel.h"
-#include "drivers/accel.h"
+#include "mm/pasid.h"
 #include "kernel/process.h"
 #include "kernel/task.h"
 #include "fpu/fpu.h"
