@@ -9,7 +9,8 @@
 #include "drivers/tty.h"
 #include "mm/uaccess.h"
 #include "cpu/x86.h"
-#include "traps/traps.h"
+#include "cpu/frame.h"
+#include "drivers/pic.h"
 #include "kernel/sched.h"
 #include "drivers/console.h"
 

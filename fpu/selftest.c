@@ -8,7 +8,7 @@
 #include "kernel/kernel.h"
 #include "mm/mm.h"
 #include "cpu/x86.h"
-#include "traps/traps.h"
+#include "cpu/extable.h"
 #include "fpu/fpu.h"
 #include "fpu/xsave.h"
 #include "mm/vm.h"

@@ -13,7 +13,7 @@
  * and data pointers.
  */
 #include "kernel/kernel.h"
-#include "traps/traps.h"
+#include "cpu/extable.h"
 #include "fpu/fpu.h"
 #include "fpu/xsave.h"
 #include "lib/string.h"

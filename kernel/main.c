@@ -5,6 +5,7 @@
  * start the first program (or the tests) and become the idle task.
  */
 #include "kernel/kernel.h"
+#include "traps/traps.h"
 #include "drivers/accel.h"
 #include "kernel/cmdline.h"
 #include "cpu/cpu.h"
@@ -21,7 +22,7 @@
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
 #include "drivers/pic.h"
-#include "traps/traps.h"
+#include "cpu/gdt.h"
 #include "kernel/sched.h"
 #include "mm/pmm.h"
 #include "mm/vm.h"

@@ -13,7 +13,7 @@
 #include "kernel/task.h"
 #include "kernel/time.h"
 #include "cpu/x86.h"
-#include "traps/traps.h"
+#include "cpu/gdt.h"
 #include "kernel/sched.h"
 #include "kernel/panic.h"
 

@@ -12,7 +12,7 @@
 #include "mm/uaccess.h"
 #include "fpu/fpu.h"
 #include "uapi/kestrel_abi.h"
-#include "traps/traps.h"
+#include "cpu/frame.h"
 #include "kernel/sched.h"
 #include "mm/heap.h"
 #include "lib/string.h"

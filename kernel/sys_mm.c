@@ -8,7 +8,7 @@
 #include "uapi/errno.h"
 #include "mm/mm.h"
 #include "kernel/process.h"
-#include "traps/traps.h"
+#include "cpu/frame.h"
 #include "mm/uvm.h"
 #include "mm/vm.h"
 #include "lib/string.h"

@@ -13,7 +13,7 @@
 #include "kernel/process.h"
 #include "kernel/syscall.h"
 #include "fpu/fpu.h"
-#include "traps/traps.h"
+#include "cpu/frame.h"
 #include "kernel/pkey.h"
 #include "mm/vm.h"
 

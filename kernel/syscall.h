@@ -60,7 +60,6 @@ typedef long (*syscall_fn)(struct trap_frame *tf);
 	X(xstate_get) X(xstate_set) X(fpu_selftest) X(accel_bind)
 
 /* Called from traps/syscall.asm with the frame SYSCALL_FRAME built. */
-void syscall_init(void);				/* program the SYSCALL MSRs */
 void syscall_dispatch(struct trap_frame *tf);		/* result into tf->rax */
 void syscall_compat_dispatch(struct trap_frame *tf);	/* SYSCALL from 32-bit code */
 

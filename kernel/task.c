@@ -10,6 +10,7 @@
 #include "kernel/task.h"
 #include "mm/uaccess.h"
 #include "cpu/x86.h"
+#include "cpu/frame.h"
 #include "traps/traps.h"
 #include "kernel/futex.h"
 #include "kernel/sched.h"

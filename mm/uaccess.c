@@ -4,7 +4,7 @@
 #include "cpu/cpu.h"
 #include "mm/uaccess.h"
 #include "cpu/x86.h"
-#include "traps/traps.h"
+#include "cpu/extable.h"
 #include "mm/vm.h"
 
 /* The whole range must lie in the user half; beware of wrap-around. */

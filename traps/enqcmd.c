@@ -26,6 +26,7 @@
 #include "mm/uaccess.h"
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
+#include "cpu/frame.h"
 #include "traps/traps.h"
 #include "mm/vm.h"
 #include "traps/gp.h"

@@ -19,7 +19,7 @@
 #include "kernel/process.h"
 #include "kernel/task.h"
 #include "fpu/fpu.h"
-#include "traps/traps.h"
+#include "cpu/frame.h"
 #include "traps/gp.h"
 #include "traps/enqcmd.h"
 #include "lib/enqcmd_decode.h"
