@@ -8,6 +8,7 @@
 #include "mm/mm.h"
 #include "kernel/process.h"
 #include "kernel/task.h"
+#include "kernel/switch.h"
 #include "mm/uaccess.h"
 #include "cpu/x86.h"
 #include "cpu/frame.h"
