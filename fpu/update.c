@@ -144,8 +144,8 @@ static bool live_for(struct task *t, int f)
 
 void *xstate_begin_update(struct task *t, int f)
 {
-	if (!t->fpu.state || !((fpu_cfg.xfeatures | fpu_cfg.xfeatures_sw) >> f & 1))
-		return NULL;	/* a kernel thread, or a feature this CPU lacks */
+	if (!t->fpu.state || f < 0 || f >= 64 || !((fpu_cfg.xfeatures | fpu_cfg.xfeatures_sw) >> f & 1))
+		return NULL;	/* a kernel thread, no feature, or one this CPU lacks */
 	fpregs_lock();
 	if (live_for(t, f))
 		save_one(t, f);

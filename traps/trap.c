@@ -18,7 +18,9 @@
 
 extern const uint64_t vector_table[256];
 struct fixup_record last_fixup;
+#ifdef KESTREL_TEST
 bool (*trap_test_hook)(struct trap_frame *tf);
+#endif
 
 extern const struct extable_entry __start_extable[], __stop_extable[];
 
@@ -161,8 +163,12 @@ void trap_dispatch(struct trap_frame *tf)
 	}
 	if (tf->vector == T_DB && debug_kernel(tf, dr6))
 		return;
-	if (extable_fixup(tf) || (trap_test_hook && trap_test_hook(tf)))
+	if (extable_fixup(tf))
 		return;
+#ifdef KESTREL_TEST
+	if (trap_test_hook && trap_test_hook(tf))
+		return;
+#endif
 	if (tf->vector == T_PF)
 		panic_frame(tf, "%s in kernel mode: error %lx, rip %lx, cr2 %lx", trap_name(tf->vector),
 			    tf->error, tf->rip, read_cr2());

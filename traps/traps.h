@@ -25,9 +25,11 @@ struct fixup_record {
 };
 extern struct fixup_record last_fixup;
 
+#ifdef KESTREL_TEST
 /*
  * A test may install this to handle a kernel-mode exception that no
  * extable entry covers (an instruction fetch from an NX page, say): it
- * returns true after repairing the frame.  NULL outside tests.
+ * returns true after repairing the frame.  Only in the test kernel.
  */
 extern bool (*trap_test_hook)(struct trap_frame *tf);
+#endif
