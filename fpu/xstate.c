@@ -55,14 +55,6 @@ bool fpu_strategy_supported(enum fpu_strategy s)
 	return cpu_has(strategy_needs[s]) && (s == FPU_FXSAVE || cpu_has(X86_FEATURE_XSAVE));
 }
 
-static const char *const feature_names[] = {
-	[0] = "x87 floating point registers", [1] = "SSE registers", [2] = "AVX registers",
-	[5] = "AVX-512 opmask", [6] = "AVX-512 Hi256", [7] = "AVX-512 ZMM_Hi256",
-	[9] = "Protection Keys User registers", [10] = "PASID state",
-	[11] = "Control-flow User registers", [12] = "Control-flow Kernel registers (KVM only)",
-	[17] = "AMX Tile config", [18] = "AMX Tile data",
-};
-
 /* The best strategy the CPU has, unless xsave= on the command line names another. */
 static enum fpu_strategy choose_strategy(void)
 {
@@ -122,7 +114,7 @@ static void print_layout(void)
 	for (int i = 0; i < 64; i++)
 		if (fpu_cfg.xfeatures & BIT(i))
 			kprintf("x86/fpu: Supporting XSAVE feature 0x%03lx: '%s'\n", BIT(i),
-				i < (int)ARRAY_SIZE(feature_names) && feature_names[i] ? feature_names[i] : "unknown");
+				xfeature_name(i));
 	for (int i = 2; i < 64; i++)
 		if (fpu_cfg.xfeatures & BIT(i))
 			kprintf("x86/fpu: xstate_offset[%d]: %4u, xstate_sizes[%d]: %4u\n",
