@@ -54,7 +54,7 @@ void pasid_save_live(struct task *t)
 		return;
 	}
 	*(uint64_t *)((char *)t->fpu.state + fpu_cfg.offset[XFEATURE_PASID]) = rdmsr(MSR_IA32_PASID);
-	*xstate_bv(t->fpu.state) |= 1ull << XFEATURE_PASID;
+	xregs(t->fpu.state)->header.xfeatures |= 1ull << XFEATURE_PASID;
 }
 
 void pasid_restore_live(struct task *t)
@@ -69,7 +69,7 @@ bool pasid_present(struct task *t)
 {
 	if (fpu_cfg.pasid_emulated)
 		return sw(t->fpu.state)->present;
-	return *xstate_bv(t->fpu.state) >> XFEATURE_PASID & 1;
+	return xregs(t->fpu.state)->header.xfeatures >> XFEATURE_PASID & 1;
 }
 
 void pasid_mark_present(struct task *t)
@@ -77,7 +77,7 @@ void pasid_mark_present(struct task *t)
 	if (fpu_cfg.pasid_emulated)
 		sw(t->fpu.state)->present = 1;
 	else
-		*xstate_bv(t->fpu.state) |= 1ull << XFEATURE_PASID;
+		xregs(t->fpu.state)->header.xfeatures |= 1ull << XFEATURE_PASID;
 }
 
 /* What ENQCMD would read now: current's live register, or its buffer. */

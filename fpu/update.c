@@ -49,7 +49,7 @@ void xstate_update_init(void)
 
 static bool in_buffer_bv(struct task *t, int f)
 {
-	return fpu_cfg.strategy == FPU_FXSAVE || (*xstate_bv(t->fpu.state) >> f & 1);
+	return fpu_cfg.strategy == FPU_FXSAVE || (xregs(t->fpu.state)->header.xfeatures >> f & 1);
 }
 
 static void set_bv(struct task *t, int f, bool present)
@@ -57,9 +57,9 @@ static void set_bv(struct task *t, int f, bool present)
 	if (fpu_cfg.strategy == FPU_FXSAVE)
 		return;		/* the legacy image has no XSTATE_BV: always present */
 	if (present)
-		*xstate_bv(t->fpu.state) |= 1ull << f;
+		xregs(t->fpu.state)->header.xfeatures |= 1ull << f;
 	else
-		*xstate_bv(t->fpu.state) &= ~(1ull << f);
+		xregs(t->fpu.state)->header.xfeatures &= ~(1ull << f);
 }
 
 static void *component(void *buf, int f)
@@ -76,8 +76,6 @@ static void *component(void *buf, int f)
  * x87 steps around MXCSR.
  */
 #define LEGACY_MASK ((1ull << XFEATURE_FP) | (1ull << XFEATURE_SSE))
-#define LEGACY_SIZE (XMM_OFFSET + XMM_SIZE)	/* 416 */
-#define ST0_OFFSET 32				/* ST0-7 at 32-159 */
 
 static uint64_t rfbm_for(int f)
 {
@@ -89,8 +87,10 @@ static void init_fill(void *buf, int f)
 {
 	const char *init = fpu_init_state;
 	if (f == XFEATURE_FP) {
-		memcpy(buf, init, MXCSR_OFFSET);			/* FCW .. FDP */
-		memcpy((char *)buf + ST0_OFFSET, init + ST0_OFFSET, XMM_OFFSET - ST0_OFFSET);
+		struct fxregs_state *fx = &xregs(buf)->i387;
+		const struct fxregs_state *ifx = &xregs_const(init)->i387;
+		memcpy(fx, ifx, offsetof(struct fxregs_state, mxcsr));	/* FCW .. FDP */
+		memcpy(fx->st_space, ifx->st_space, sizeof(fx->st_space));
 	} else {
 		memcpy(component(buf, f), init + fpu_cfg.offset[f], fpu_cfg.sizes[f]);
 	}
@@ -115,9 +115,9 @@ static void save_one(struct task *t, int f)
 		 * save wrote may leave it.  xsave_to() always writes SSE and
 		 * MXCSR; x87 in its init state is not written, so fill it. */
 		xsave_to(scratch, LEGACY_MASK);
-		if (!(*xstate_bv(scratch) & (1ull << XFEATURE_FP)))
+		if (!(xregs(scratch)->header.xfeatures & (1ull << XFEATURE_FP)))
 			init_fill(scratch, XFEATURE_FP);
-		memcpy(t->fpu.state, scratch, LEGACY_SIZE);
+		memcpy(t->fpu.state, scratch, offsetof(struct fxregs_state, padding));
 		set_bv(t, XFEATURE_FP, true);
 		set_bv(t, XFEATURE_SSE, true);
 	} else {
@@ -127,7 +127,7 @@ static void save_one(struct task *t, int f)
 		 * XSTATE_BV bit.  Save it alone, then copy it into place, or
 		 * only its XSTATE_BV bit if the CPU wrote nothing (init). */
 		xsave_to(scratch, 1ull << f);
-		bool inuse = *xstate_bv(scratch) >> f & 1;
+		bool inuse = xregs(scratch)->header.xfeatures >> f & 1;
 		if (inuse)	/* alone in a compacted image, it starts right after the header */
 			memcpy(component(t->fpu.state, f), (char *)scratch + XSAVE_EXT_OFFSET, fpu_cfg.sizes[f]);
 		set_bv(t, f, inuse);

@@ -138,11 +138,10 @@ static void print_layout(void)
  */
 static uint32_t probe_mxcsr_mask(void)
 {
-	static struct { uint8_t b[FXSAVE_SIZE]; } __attribute__((aligned(16))) fx;
+	static struct fxregs_state fx;
 	memset(&fx, 0, sizeof(fx));
 	asm volatile("fxsave64 %0" : "=m"(fx));
-	uint32_t mask = *(uint32_t *)(fx.b + MXCSR_MASK_OFFSET);
-	return mask ? mask : 0xffbf;
+	return fx.mxcsr_mask ? fx.mxcsr_mask : MXCSR_DEFAULT_MASK;
 }
 
 static void build_init_state(void)
@@ -150,10 +149,10 @@ static void build_init_state(void)
 	uint8_t *img = kzalloc(fpu_cfg.size);
 	if (!img)
 		panic("x86/fpu: no memory for the init image");
-	*(uint16_t *)(img + 0) = 0x37f;		/* FCW: all exceptions masked, 64-bit precision */
-	*(uint32_t *)(img + MXCSR_OFFSET) = MXCSR_INIT;
+	xregs(img)->i387.cwd = 0x37f;		/* FCW: all exceptions masked, 64-bit precision */
+	xregs(img)->i387.mxcsr = MXCSR_INIT;
 	if (fpu_cfg.compacted)
-		*xcomp_bv(img) = XCOMP_BV_COMPACTED | fpu_cfg.xfeatures;
+		xregs(img)->header.xcomp_bv = XCOMP_BV_COMPACTED | fpu_cfg.xfeatures;
 	/*
 	 * x87 and SSE are marked present, holding their init values, so that
 	 * XRSTOR loads MXCSR from the image.  The standard form loads MXCSR
@@ -163,11 +162,11 @@ static void build_init_state(void)
 	 * MXCSR: a leak a test caught.
 	 */
 	if (fpu_cfg.strategy != FPU_FXSAVE)
-		*xstate_bv(img) = (1ull << XFEATURE_FP) | (1ull << XFEATURE_SSE);
+		xregs(img)->header.xfeatures = (1ull << XFEATURE_FP) | (1ull << XFEATURE_SSE);
 	/* Prove the image is acceptable to XRSTOR now, not in some task later. */
 	if (xrstor_from(img, ~0ull))
 		panic("x86/fpu: the init image faults on restore");
-	*(uint32_t *)(img + MXCSR_MASK_OFFSET) = fpu_cfg.mxcsr_mask;
+	xregs(img)->i387.mxcsr_mask = fpu_cfg.mxcsr_mask;
 	fpu_init_state = img;
 }
 
@@ -221,8 +220,8 @@ void fpu_init(void)
 		fpu_cfg.xcr0 = fpu_cfg.xfeatures = BIT(XFEATURE_FP) | BIT(XFEATURE_SSE);
 		fpu_cfg.size = fpu_cfg.std_size = FXSAVE_SIZE;
 		/* Linux's split of the legacy area: x87 (with MXCSR) below 160, XMM above. */
-		fpu_cfg.offset[XFEATURE_SSE] = fpu_cfg.std_offset[XFEATURE_SSE] = 160;
-		fpu_cfg.sizes[XFEATURE_FP] = 160;
+		fpu_cfg.offset[XFEATURE_SSE] = fpu_cfg.std_offset[XFEATURE_SSE] = offsetof(struct fxregs_state, xmm_space);
+		fpu_cfg.sizes[XFEATURE_FP] = offsetof(struct fxregs_state, xmm_space);
 		fpu_cfg.sizes[XFEATURE_SSE] = 256;
 	} else {
 		write_cr4(read_cr4() | CR4_OSXSAVE);
