@@ -15,6 +15,7 @@
 #include "kernel/task.h"
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
+#include "fpu/internal.h"
 #include "fpu/xsave.h"
 
 #define MSR_IA32_PASID 0xd93

@@ -18,6 +18,7 @@
 #include "kernel/kernel.h"
 #include "kernel/task.h"
 #include "fpu/fpu.h"
+#include "fpu/internal.h"
 #include "fpu/xsave.h"
 
 #define PKRU_INIT 0	/* Kestrel's initial PKRU: every key open (Linux: all but key 0 AD) */

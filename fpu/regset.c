@@ -13,6 +13,7 @@
 #include "uapi/errno.h"
 #include "kernel/task.h"
 #include "fpu/fpu.h"
+#include "fpu/internal.h"
 #include "fpu/xsave.h"
 #include "lib/string.h"
 

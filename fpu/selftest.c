@@ -10,6 +10,7 @@
 #include "cpu/x86.h"
 #include "cpu/extable.h"
 #include "fpu/fpu.h"
+#include "fpu/internal.h"
 #include "fpu/xsave.h"
 #include "mm/vm.h"
 #include "mm/heap.h"

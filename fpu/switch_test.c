@@ -13,6 +13,7 @@
 #include "kernel/time.h"
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
+#include "fpu/internal.h"
 #include "fpu/xsave.h"
 #include "kernel/sched.h"
 #include "lib/string.h"

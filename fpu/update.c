@@ -33,6 +33,7 @@
 #include "mm/mm.h"
 #include "kernel/task.h"
 #include "fpu/fpu.h"
+#include "fpu/internal.h"
 #include "fpu/xsave.h"
 #include "mm/heap.h"
 #include "lib/string.h"

@@ -15,6 +15,7 @@
 #include "kernel/kernel.h"
 #include "cpu/extable.h"
 #include "fpu/fpu.h"
+#include "fpu/internal.h"
 #include "fpu/xsave.h"
 #include "lib/string.h"
 
