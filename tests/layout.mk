@@ -9,7 +9,7 @@ $(BUILD)/host/xstate-layout: tools/xstate-layout.c $(XSTATE_LAYOUT_SRCS) $(XSTAT
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -I. -o $@ tools/xstate-layout.c $(XSTATE_LAYOUT_SRCS)
 
-$(BUILD)/host/test_xstate_layout: tests/test_xstate_layout.c $(XSTATE_LAYOUT_SRCS) $(XSTATE_LAYOUT_HDRS)
+$(BUILD)/host/test_xstate_layout: tests/test_xstate_layout.c tests/ktap.h lib/ktap.h $(XSTATE_LAYOUT_SRCS) $(XSTATE_LAYOUT_HDRS)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -I. -o $@ tests/test_xstate_layout.c $(XSTATE_LAYOUT_SRCS)
 

@@ -7,7 +7,7 @@ USER_CC		:= musl-gcc
 USER_CFLAGS	:= -static -O2 -g -Wall -Wextra -Werror -std=gnu11 -Iuser -I.
 USER_PROGS	:= $(sort $(basename $(notdir $(wildcard user/*.c))))
 USER_BINS	:= $(addprefix $(BUILD)/user/,$(USER_PROGS))
-USER_HDRS	:= $(wildcard user/*.h uapi/*.h)
+USER_HDRS	:= $(wildcard user/*.h uapi/*.h) lib/ktap.h
 
 $(BUILD)/user/%: user/%.c $(USER_HDRS) user/user.mk
 	@mkdir -p $(dir $@)
