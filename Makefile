@@ -10,10 +10,7 @@ KESTREL_CACHE	?= $(HOME)/.cache/kestrel
 export KESTREL_CACHE
 CMDLINE		?= init=sh
 EMU		?= qemu
-QEMU		?= qemu-system-x86_64
 QEMU_CPU	?= max
-QEMU_FLAGS	= -accel tcg -cpu $(QEMU_CPU) -m 256M -smp 1 -boot d -no-reboot \
-		  -device isa-debug-exit,iobase=0xf4,iosize=0x04
 
 CC		= gcc
 LD		= ld
@@ -150,7 +147,7 @@ ifeq ($(EMU),bochs)
 	tools/ktest.py --kernel run --row bochs-spr --raw --cmdline '$(CMDLINE)' --timeout 0
 else
 	@# isa-debug-exit makes QEMU exit with (code << 1) | 1: 1 is a clean "kestrel: exit 0".
-	$(QEMU) $(QEMU_FLAGS) -cdrom $(BUILD)/kestrel.iso -display none -serial mon:stdio || [ $$? -eq 1 ]
+	tools/qemu.py --cpu $(QEMU_CPU) $(BUILD)/kestrel.iso -serial mon:stdio || [ $$? -eq 1 ]
 endif
 
 debug:

@@ -48,7 +48,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # The test kernel's ISO tree and ISO (the Makefile's); --kernel run picks make run's.
 OUT, ISODIR, ISO = ROOT / 'build' / 'ktest', ROOT / 'build' / 'isodir-test', ROOT / 'build' / 'kestrel-test.iso'
 BOCHS_PREFIX = Path(os.environ.get('KESTREL_CACHE') or Path.home() / '.cache/kestrel') / 'bochs-3.0'
-QEMU = os.environ.get('KESTREL_QEMU', 'qemu-system-x86_64')
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from qemu import QEMU, qemu_argv  # noqa: E402  (tools/qemu.py: the one QEMU command line)
 ROWS = {'tcg-max': 'max', 'tcg-base': 'qemu64', 'bochs-spr': None}  # row: QEMU -cpu (None: Bochs)
 # The whole matrix (no --row/--suite/--cmdline) also boots each row once per
 # save strategy it supports besides its default (xsave=...), running the
@@ -453,9 +454,7 @@ def run_row(row, iso, args, tests, live=None, label=None, crash=None):
     console = Console(log) if live and not tests else None
     if cpu := ROWS[row]:
         cwd = ROOT
-        cmd = [QEMU, '-accel', 'tcg', '-cpu', cpu, '-m', '256M', '-smp', '1', '-cdrom', str(iso),
-               '-boot', 'd', '-display', 'none', '-serial', console.name if console else f'file:{log}',
-               '-monitor', 'none', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']
+        cmd = qemu_argv(cpu, iso, '-serial', console.name if console else f'file:{log}', '-monitor', 'none', qemu=QEMU)
     else:
         if not (template := ROOT / 'tools' / 'bochsrc.txt').exists():
             return [Case('(row)', FAIL, 'tools/bochsrc.txt missing')], None

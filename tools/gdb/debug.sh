@@ -6,9 +6,7 @@
 set -eu
 iso=$1 elf=$2
 port=${GDB_PORT:-1234}
-qemu-system-x86_64 -accel tcg -cpu max -m 256M -smp 1 -boot d -no-reboot \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso" \
-	-display none -serial file:build/debug-serial.log -monitor none \
+tools/qemu.py "$iso" -serial file:build/debug-serial.log -monitor none \
 	-gdb tcp:127.0.0.1:"$port" -S &
 qemu=$!
 trap 'kill $qemu 2>/dev/null || true' EXIT INT TERM
