@@ -13,6 +13,7 @@
 #include "mm/vm.h"
 #include "lib/string.h"
 #include "kernel/panic.h"
+#include "mm/lookup.h"
 
 #define UVM_RELEASE_HOOKS 4
 static uvm_release_fn release_hooks[UVM_RELEASE_HOOKS];
@@ -174,11 +175,11 @@ int uvm_copy_out(uint64_t root, uint64_t va, const void *src, size_t n)
 {
 	const uint8_t *s = src;
 	while (n) {
-		uint64_t *pte = vm_walk(root, va, false);
-		if (!pte || !(*pte & PTE_P))
+		struct uvm_page pg;
+		if (uvm_lookup(root, va, UVM_KERNEL | UVM_WRITE, 0, &pg))
 			return -EFAULT;
 		size_t chunk = MIN(n, PAGE_SIZE - va % PAGE_SIZE);
-		memcpy((uint8_t *)phys_to_virt(*pte & PTE_ADDR) + va % PAGE_SIZE, s, chunk);
+		memcpy(pg.kva, s, chunk);
 		s += chunk, va += chunk, n -= chunk;
 	}
 	return 0;

@@ -116,7 +116,7 @@ def violations(rules, edges):
         if any(matches(a, l) and matches(b, r) for l, r in rules['allow']):
             continue
         if ra in rules['apart']:
-            if rb not in rules['apart'][ra]:
+            if not matches(b, [g if '/' in g else g + '/*' for g in rules['apart'][ra]]):
                 out.add(f'{a} -> {b} ({what}): {ra}/ may use only {" ".join(rules["apart"][ra])}')
             continue
         if ra not in floors or rb not in floors:
