@@ -26,11 +26,12 @@ CFLAGS		= -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wmissing-prototypes -I. \
 		  -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 		  -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-delete-null-pointer-checks \
 		  -fcf-protection=none -MMD -MP
-LDFLAGS		= -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
-NASMFLAGS	= -f elf64 -g -F dwarf -w+all -I./
+LDFLAGS		= -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
+		  -L $(BUILD)/generated
+NASMFLAGS	= -f elf64 -g -F dwarf -w+all -I./ -I$(BUILD)/generated/
 
 KERNEL_DIRS	= boot cpu lib mm fpu traps drivers kernel
-C_SRCS		= $(wildcard $(addsuffix /*.c,$(KERNEL_DIRS)))
+C_SRCS		= $(filter-out kernel/asm-offsets.c,$(wildcard $(addsuffix /*.c,$(KERNEL_DIRS))))
 ASM_SRCS	= $(wildcard $(addsuffix /*.asm,$(KERNEL_DIRS)))
 # Two kernels from one tree.  build/kestrel.elf (make run, make debug) has
 # no tests in it.  build/kestrel-test.elf (make test) adds the in-kernel
@@ -72,11 +73,23 @@ help:
 deps:
 	@tools/deps/install.sh
 
-$(BUILD)/run/%.asm.o: %.asm Makefile
+# The assembly/C contract (kernel/asm-offsets.c): compiled to assembly,
+# its "->NAME high low" markers become NASM %defines and its "=>" markers
+# linker-script assignments.  Every .asm and the link depend on it.
+ASM_OFFSETS	= $(BUILD)/generated/asm-offsets.inc $(BUILD)/generated/asm-offsets.ld
+$(BUILD)/generated/asm-offsets.s: kernel/asm-offsets.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -S -o $@ $<
+$(BUILD)/generated/asm-offsets.inc: $(BUILD)/generated/asm-offsets.s tools/gen-asm-offsets.sh
+	tools/gen-asm-offsets.sh nasm $< > $@
+$(BUILD)/generated/asm-offsets.ld: $(BUILD)/generated/asm-offsets.s tools/gen-asm-offsets.sh
+	tools/gen-asm-offsets.sh ld $< > $@
+
+$(BUILD)/run/%.asm.o: %.asm Makefile $(ASM_OFFSETS)
 	@mkdir -p $(dir $@)
 	$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -MP -o $@ $<
 
-$(BUILD)/test/%.asm.o: %.asm Makefile
+$(BUILD)/test/%.asm.o: %.asm Makefile $(ASM_OFFSETS)
 	@mkdir -p $(dir $@)
 	$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -MP -o $@ $<
 
@@ -110,13 +123,13 @@ $(BUILD)/user-progs.txt: FORCE
 # ISO's directory.  The ISO holds each user program as a multiboot2 module
 # named after its file.
 define KERNEL_IMAGE
-$(BUILD)/$(1)-stage1.elf: $(2) $(BUILD)/ksyms0.o linker.ld
+$(BUILD)/$(1)-stage1.elf: $(2) $(BUILD)/ksyms0.o linker.ld $(ASM_OFFSETS)
 	$$(LD) $$(LDFLAGS) -T linker.ld -o $$@ $(2) $(BUILD)/ksyms0.o
 
 $(BUILD)/$(1)-ksyms.S: $(BUILD)/$(1)-stage1.elf tools/gen-ksyms.sh
 	tools/gen-ksyms.sh $$< > $$@
 
-$(BUILD)/$(1).elf: $(2) $(BUILD)/$(1)-ksyms.o linker.ld tools/check-novec.sh
+$(BUILD)/$(1).elf: $(2) $(BUILD)/$(1)-ksyms.o linker.ld $(ASM_OFFSETS) tools/check-novec.sh
 	$$(LD) $$(LDFLAGS) -T linker.ld -o $$@ $(2) $(BUILD)/$(1)-ksyms.o
 	@# check-ksyms: the final link must not have moved any code.
 	@nm -n $(BUILD)/$(1)-stage1.elf | grep -i ' t ' > $(BUILD)/$(1)-syms1.txt

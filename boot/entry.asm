@@ -7,13 +7,9 @@
 ; must use a 64-bit code segment, which is what makes the CPU leave
 ; compatibility mode.
 
-%define KERNEL_VMA  0xffffffff80000000
-%define PHYS_BASE   0xffff800000000000     ; the direct map of physical memory
+; KERNEL_VMA, PHYS_BASE (the direct map) and the PTE bits: from C.
+%include "asm-offsets.inc"
 %define V2P(a)      ((a) - KERNEL_VMA)
-
-%define PTE_P       (1 << 0)
-%define PTE_W       (1 << 1)
-%define PTE_PS      (1 << 7)
 
 extern kmain
 

@@ -25,8 +25,7 @@
 ; Returns prev, as seen from next's side of the switch: the task we just
 ; left, which next may need to clean up (kernel/sched.c, finish_switch).
 
-%define TASK_SAVED_RSP  0
-%define TASK_CR3        8
+%include "asm-offsets.inc"            ; TASK_SAVED_RSP, TASK_CR3: struct task's
 
 extern finish_switch
 extern task_entry_c

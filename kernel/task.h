@@ -22,7 +22,7 @@ enum task_state { TASK_RUNNABLE, TASK_SLEEPING, TASK_DEAD };
 struct process;
 
 struct task {
-	/* cpu/switch.asm knows these two offsets. */
+	/* cpu/switch.asm uses these two (kernel/asm-offsets.c gives it their offsets). */
 	uint64_t saved_rsp;		/* kernel stack pointer while switched out */
 	uint64_t cr3;			/* page-table root to run with */
 

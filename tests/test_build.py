@@ -5,6 +5,7 @@ host test input and `make && tools/ktest.py` tested a stale kernel.
 """
 import re
 import subprocess
+import tempfile
 import unittest
 from pathlib import Path
 
@@ -54,6 +55,42 @@ class TwoKernelsTest(unittest.TestCase):
         syms = self.symbols('kestrel-test.elf')
         for s in self.HOOKS:
             self.assertIn(s, syms)
+
+
+class AsmOffsetsTest(unittest.TestCase):
+    """The assembly takes its offsets from C (kernel/asm-offsets.c)."""
+    GENERATED = ROOT / 'build' / 'generated' / 'asm-offsets.inc'
+
+    def generated_names(self):
+        if not self.GENERATED.exists():
+            self.skipTest('build/generated/asm-offsets.inc is not built: run make first')
+        return set(re.findall(r'^%define (\w+) ', self.GENERATED.read_text(), re.M))
+
+    def test_no_assembly_file_keeps_its_own_copy(self):
+        names = self.generated_names()
+        for path in list(ROOT.glob('*/*.asm')) + list(ROOT.glob('*/*.inc')):
+            for name in re.findall(r'^\s*%define\s+(\w+)', path.read_text(), re.M):
+                self.assertNotIn(name, names, f'{path.relative_to(ROOT)} defines {name} itself')
+        self.assertNotRegex((ROOT / 'linker.ld').read_text(), r'(?m)^\s*KERNEL_VMA\s*=')
+
+    def test_a_moved_field_moves_the_assembly(self):
+        # struct task with a field in front of saved_rsp: TASK_SAVED_RSP follows.
+        self.generated_names()
+        with tempfile.TemporaryDirectory() as d:
+            (Path(d) / 'kernel').mkdir()
+            task_h = (ROOT / 'kernel' / 'task.h').read_text()
+            moved = task_h.replace('struct task {\n', 'struct task {\n\tuint64_t moved_in_front;\n', 1)
+            self.assertNotEqual(moved, task_h)
+            (Path(d) / 'kernel' / 'task.h').write_text(moved)
+            s = Path(d) / 'asm-offsets.s'
+            cc = subprocess.run(['gcc', '-std=gnu11', '-O2', '-I', d, '-I', str(ROOT), '-ffreestanding',
+                                 '-fno-pic', '-mcmodel=kernel', '-mgeneral-regs-only', '-S', '-o', str(s),
+                                 str(ROOT / 'kernel' / 'asm-offsets.c')], capture_output=True, text=True)
+            self.assertEqual(cc.returncode, 0, cc.stderr)
+            out = subprocess.run([str(ROOT / 'tools' / 'gen-asm-offsets.sh'), 'nasm', str(s)],
+                                 capture_output=True, text=True, check=True).stdout
+            self.assertIn('%define TASK_SAVED_RSP 0x0000000000000008', out)
+            self.assertIn('%define TASK_CR3 0x0000000000000010', out)
 
 
 if __name__ == '__main__':

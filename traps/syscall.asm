@@ -6,9 +6,8 @@
 ; the same struct trap_frame an interrupt builds, so the rest of the kernel
 ; sees one layout.
 
-%define USER_DS         (0x20 | 3)
-%define USER_CS         (0x28 | 3)
-%define USER_CS32       (0x18 | 3)
+; USER_DS, USER_CS, USER_CS32 (with RPL 3) and USER_TASK_SIZE come from C
+; (kernel/asm-offsets.c, through frame.inc).
 %define SYSCALL_VECTOR  0x80            ; marks the frame as a system call
 
 %include "traps/frame.inc"
@@ -56,7 +55,7 @@ syscall_entry:
     jne .iret
     cmp r11, [rsp + TF_R11]
     jne .iret
-    mov rax, 0x00007ffffffff000
+    mov rax, USER_TASK_SIZE
     cmp rcx, rax
     jae .iret
 
