@@ -52,9 +52,17 @@ VEC_OBJS	= $(filter $(BUILD)/run/fpu/% $(BUILD)/test/fpu/%,$(RUN_OBJS) $(TEST_OB
 HOST_TOOLS	:=
 HOST_TESTS	:=
 include $(wildcard tests/*.mk)
+# The host tests once more, built with AddressSanitizer and UBSan, in
+# build/san/: the .mk files read again with BUILD pointing there.
+HOST_BUILD	:= $(BUILD)
+BUILD		:= $(BUILD)/san
+include $(wildcard tests/*.mk)
+BUILD		:= $(HOST_BUILD)
+HOST_TESTS	:= $(sort $(HOST_TESTS))
+$(BUILD)/san/%: HOST_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all
 include user/user.mk
 
-.PHONY: all iso run debug test deps bench clean help print-host-tests FORCE
+.PHONY: all iso run debug test deps bench clean help print-host-tests compile_commands.json FORCE
 
 all: $(BUILD)/kestrel.iso $(BUILD)/kestrel-test.iso $(HOST_TOOLS) $(HOST_TESTS)
 
@@ -67,6 +75,7 @@ help:
 	@echo "  make deps                            install Debian packages and build Bochs 3.0 (cached)"
 	@echo "  make                                 build both kernels (build/kestrel.iso to run, build/kestrel-test.iso"
 	@echo "                                       with the in-kernel tests), the user programs and the host tools"
+	@echo "  make compile_commands.json           the compilation database, for editors and clangd"
 	@echo "  make clean                           remove build/"
 	@echo "  tools/ktest.py --help                the test harness: one row, one suite, a custom command line"
 
@@ -181,6 +190,10 @@ bench:
 		echo "== $$row"; \
 		tools/ktest.py --kernel run --row $$row --raw --cmdline 'bench' --timeout 120 | grep '^bench:' || true; \
 	done
+
+# For editors and clangd: every C compile make would run (no bear needed).
+compile_commands.json:
+	@tools/compile-commands.py
 
 print-host-tests:
 	@echo $(HOST_TESTS)

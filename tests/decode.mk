@@ -14,7 +14,7 @@ $(BUILD)/host/data/hello: tests/data/hello.c
 	$(DECODE_MUSL_GCC) -static -no-pie -O2 -o $@ $<
 
 $(BUILD)/host/test_elf: $(BUILD)/host/data/hello
-DECODE_ELF_DEFS := -DHELLO_ELF='"$(BUILD)/host/data/hello"'
+$(BUILD)/host/test_elf: DECODE_ELF_DEFS := -DHELLO_ELF='"$(BUILD)/host/data/hello"'
 endif
 
 $(BUILD)/host/test_elf: tests/test_elf.c tests/ktap.h lib/ktap.h lib/elf.c lib/elf.h uapi/errno.h

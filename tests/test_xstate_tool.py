@@ -10,6 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOL = ROOT / 'build' / 'host' / 'xstate-layout'
+SAN_TOOL = ROOT / 'build' / 'san' / 'host' / 'xstate-layout'  # the same, under ASan and UBSan
 DATA = ROOT / 'tests' / 'data' / 'cpuid'
 
 
@@ -23,25 +24,31 @@ class OracleTest(unittest.TestCase):
     def setUp(self):
         # Both are part of a plain clone plus `make`: their absence is a failure, not a skip.
         self.assertTrue((DATA / 'oracles.tsv').exists(), f'{DATA}/oracles.tsv missing')
-        self.assertTrue(TOOL.exists(), f'{TOOL} not built: run make')
+        for tool in (TOOL, SAN_TOOL):
+            self.assertTrue(tool.exists(), f'{tool} not built: run make')
 
     def test_every_oracle_row(self):
         rows = oracle_rows()
         self.assertTrue(rows)
-        for row in rows:
-            with self.subTest(dump=row['dump'], format=row['format'], mask=row['mask']):
-                out = subprocess.run([str(TOOL), '--format', row['format'], '--mask', row['mask'],
-                                      str(DATA / row['dump'])], capture_output=True, text=True)
-                self.assertEqual(out.returncode, 0, out.stderr)
-                got = {int(i): int(o) for i, o in
-                       re.findall(r'xstate_offset\[(\d+)\]:\s+(\d+), xstate_sizes', out.stdout)}
-                want = {int(i): int(o) for i, o in
-                        (pair.split(':') for pair in row['offsets'].split(','))}
-                self.assertEqual(got, want)
-                size = re.search(r'context size is (\d+) bytes, using \'(\w+)\' format', out.stdout)
-                self.assertIsNotNone(size, out.stdout)
-                self.assertEqual(int(size[1]), int(row['size']))
-                self.assertEqual(size[2], row['format'])
+        for tool in (TOOL, SAN_TOOL):
+            for row in rows:
+                with self.subTest(tool=tool.parent.parent.name, dump=row['dump'], format=row['format'],
+                                  mask=row['mask']):
+                    self.check_row(tool, row)
+
+    def check_row(self, tool, row):
+        out = subprocess.run([str(tool), '--format', row['format'], '--mask', row['mask'],
+                              str(DATA / row['dump'])], capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        got = {int(i): int(o) for i, o in
+               re.findall(r'xstate_offset\[(\d+)\]:\s+(\d+), xstate_sizes', out.stdout)}
+        want = {int(i): int(o) for i, o in
+                (pair.split(':') for pair in row['offsets'].split(','))}
+        self.assertEqual(got, want)
+        size = re.search(r'context size is (\d+) bytes, using \'(\w+)\' format', out.stdout)
+        self.assertIsNotNone(size, out.stdout)
+        self.assertEqual(int(size[1]), int(row['size']))
+        self.assertEqual(size[2], row['format'])
 
     def test_unsupported_mask_is_refused(self):
         dump = DATA / oracle_rows()[0]['dump']

@@ -18,6 +18,7 @@ qemu-system-x86_64 qemu-system-x86
 musl-gcc musl-tools
 gdb gdb
 python3 python3
+clang-format clang-format
 '
 missing=$(echo "$need" | while read -r what pkg; do
 	[ -n "$what" ] || continue
