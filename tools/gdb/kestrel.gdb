@@ -20,3 +20,10 @@ end
 document kbreak
 Set a hardware breakpoint on a kernel function (safe before paging is on).
 end
+# The Python extension (tools/gdb/kestrel/): kps, ktask, kframe, kxstate,
+# kxdiff, kuser, and the unwinder that takes bt through trap frames.
+python
+import os, sys
+sys.path.insert(0, os.path.abspath("tools/gdb"))
+import kestrel
+end

@@ -1,0 +1,29 @@
+"""Kestrel's GDB extension: task-aware commands and the XSAVE buffer decoded.
+
+Loaded by tools/gdb/kestrel.gdb.  `help kestrel` lists the commands."""
+import gdb
+
+from . import frame, tasks, user, xstate  # noqa: F401  (each registers its commands)
+
+
+class Kestrel(gdb.Command):
+    """Kestrel's commands (help COMMAND for each):
+
+  kps                 every task: tid, state, work flags, FPU owner, counters
+  ktask [TID|NAME]    one task (default: the current one)
+  kframe [TID|*ADDR]  a trap frame decoded; bt continues through trap frames
+  kxstate [TID|NAME]  a task's XSAVE buffer, in the kernel's layout
+  kxstate -layout     where each component lives (fpu_cfg)
+  kxdiff              live registers against the owner's buffer
+  kuser NAME          load build/user/NAME's symbols (break main works)
+  kbreak FUNC         hardware breakpoint (safe before paging is on)
+  $current(), $task(TID)   the struct task * in expressions"""
+
+    def __init__(self):
+        super().__init__("kestrel", gdb.COMMAND_USER, prefix=True)
+
+    def invoke(self, arg, from_tty):
+        gdb.execute("help kestrel")
+
+
+Kestrel()
