@@ -68,9 +68,15 @@ help:
 deps:
 	@tools/deps/install.sh
 
+# NASM 2.16's DWARF for a file with code in two sections (boot/entry.asm:
+# .boot.text and .text) has one compile unit whose low_pc/high_pc cover only
+# the first, while .debug_aranges lists both: GDB maps a .text address to the
+# unit, finds no line there, and warns at every `bt` ("in address map, but
+# not in symtab").  Without .debug_aranges GDB uses the unit's own range.
 $(BUILD)/%.asm.o: %.asm Makefile
 	@mkdir -p $(dir $@)
 	$(NASM) $(NASMFLAGS) -MD $(BUILD)/$*.asm.d -MP -o $@ $<
+	@objcopy --remove-section=.debug_aranges --remove-section=.rela.debug_aranges $@
 
 $(BUILD)/%.c.o: %.c Makefile
 	@mkdir -p $(dir $@)

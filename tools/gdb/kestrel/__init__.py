@@ -26,4 +26,22 @@ class Kestrel(gdb.Command):
         gdb.execute("help kestrel")
 
 
+class KBreak(gdb.Command):
+    """Set a hardware breakpoint (safe before paging is on).
+
+Usage: kbreak LOCATION [if CONDITION]
+       e.g. kbreak fpu_switch_out if $_streq(prev->name, "gdb-xstate")
+
+At reset paging is off and 0xffffffff80... is not mapped, so a software
+breakpoint cannot be planted there; a hardware one matches the address
+once paging is on.  QEMU's stub has 4, like the CPU's DR0-DR3."""
+
+    def __init__(self):
+        super().__init__("kbreak", gdb.COMMAND_BREAKPOINTS, gdb.COMPLETE_LOCATION)
+
+    def invoke(self, arg, from_tty):
+        gdb.execute("hbreak " + arg, from_tty)
+
+
 Kestrel()
+KBreak()

@@ -18,7 +18,7 @@ from .kern import (KestrelError, current, find_task, read_bytes, symbol_value,
 ENTRY_FUNCTIONS = ("trap_dispatch", "exit_to_user_mode", "syscall_dispatch",
                    "syscall_compat_dispatch")
 ADD_RSP_16 = b"\x48\x83\xc4\x10"   # trap_common: add rsp, 16 (its fake frame)
-SYSCALL_VECTOR = 0x80              # traps/syscall.asm marks system calls so
+SYSCALL_VECTOR = 0x80              # traps/syscall.asm's mark for a system call
 GPRS = ("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10",
         "r11", "r12", "r13", "r14", "r15")
 
@@ -46,10 +46,13 @@ def frame_type():
 def trap_frame_at_return(pc, sp):
     """The trap frame a stub frame (return address PC, stack SP) points
     at, or None if PC is not a return address in an entry stub."""
-    if gdb.current_progspace().block_for_pc(pc) is not None:
-        blk = gdb.current_progspace().block_for_pc(pc)
-        if blk.function is not None:
-            return None            # C code: its DWARF unwinds it
+    if pc < 5:
+        return None
+    blk = gdb.current_progspace().block_for_pc(pc)
+    while blk is not None and blk.function is None and blk.superblock is not None:
+        blk = blk.superblock
+    if blk is not None and blk.function is not None:
+        return None                # C code: its DWARF unwinds it
     try:
         code = read_bytes(pc - 5, 9)
     except gdb.MemoryError:
@@ -63,9 +66,11 @@ def trap_frame_at_return(pc, sp):
 
 
 class FrameId:
+    """GDB 13 wants the frame id's sp and pc as gdb.Value."""
     def __init__(self, sp, pc):
-        self.sp = sp
-        self.pc = pc
+        u64 = gdb.lookup_type("unsigned long")
+        self.sp = gdb.Value(sp).cast(u64)
+        self.pc = gdb.Value(pc).cast(u64)
 
 
 class TrapFrameUnwinder(gdb.unwinder.Unwinder):
@@ -81,13 +86,12 @@ class TrapFrameUnwinder(gdb.unwinder.Unwinder):
                 return None
             tf = gdb.Value(tf_addr).cast(frame_type().pointer()).dereference()
             info = pending.create_unwind_info(FrameId(sp, pc))
-            for r in GPRS + ("rip", "rsp"):
-                info.add_saved_register(r, tf[r])
-            info.add_saved_register("eflags", tf["rflags"])
-            info.add_saved_register("cs", tf["cs"])
-            info.add_saved_register("ss", tf["ss"])
+            saved = [(r, r) for r in GPRS + ("rip", "rsp", "cs", "ss")] + [("eflags", "rflags")]
+            for reg, field in saved:
+                # GDB's eflags, cs and ss are 32 bits wide: cast to its type.
+                info.add_saved_register(reg, tf[field].cast(pending.read_register(reg).type))
             return info
-        except (gdb.error, gdb.MemoryError):
+        except (gdb.error, gdb.MemoryError, OverflowError, ValueError):
             return None
 
 

@@ -217,6 +217,19 @@ def live(name):
     return gdb.newest_frame().read_register(name)
 
 
+def reg_int(v):
+    """A register's value as an integer; a vector register through its
+    vN_int64 view (GDB's vec128/vec256 unions), lowest element first."""
+    t = v.type.strip_typedefs()
+    if t.code != gdb.TYPE_CODE_UNION:
+        return int(v) & (2**64 - 1)
+    for f in t.fields():
+        if f.name.endswith("_int64"):
+            n = f.type.range()[1] + 1
+            return sum((int(v[f.name][i]) & (2**64 - 1)) << (64 * i) for i in range(n))
+    raise KestrelError("kestrel: cannot read register of type %s" % t)
+
+
 class KXDiff(gdb.Command):
     """Compare the live registers with the buffer of the task that owns them.
 
@@ -252,11 +265,7 @@ serves them (QEMU's serves x87, SSE and MXCSR only; see docs/debugging.md)."""
             if reg not in regs:
                 unserved.append(label)
                 continue
-            v = live(reg)
-            try:
-                got = int(v["uint128"]) if reg.startswith("xmm") else int(v)
-            except gdb.error:
-                got = int(v.cast(gdb.lookup_type("unsigned long")))
+            got = reg_int(live(reg))
             (same if got == want else differ).append((label, got, want))
         print("owner: tid %d (%s), last_cpu %d, flags %#x" % (
             int(owner["tid"]), cstr(owner["name"]), int(owner["fpu"]["last_cpu"]),
