@@ -50,10 +50,14 @@ needed no XRSTOR).  The current task (cpu0.current) is marked *."""
     def invoke(self, arg, from_tty):
         cur, owner = current(), fpu_owner()
         print(HEADER)
-        n = 0
+        n, listed = 0, False
         for t in tasks():
             print(task_line(t, cur, owner))
+            listed |= int(t) == int(cur)
             n += 1
+        if int(cur) and not listed:
+            # The idle task (cpu0.idle) is the boot stack's, never in the list.
+            print(task_line(cur, cur, owner) + "  (not in all_tasks)")
         print("%d tasks; fpu_owner: %s" % (
             n, "none" if owner is None else
             "tid %d (%s)" % (int(owner["tid"]), cstr(owner["name"]))))
