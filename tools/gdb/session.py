@@ -82,25 +82,12 @@ def run(emu, cmdline, commands, name='session', timeout=120, cpu='max'):
     proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=emu_log,
                             stderr=subprocess.STDOUT, start_new_session=True)
     try:
+        # Bochs opens its port only after loading the BIOS: GDB retries.
         target = f'target remote 127.0.0.1:{port}'
-        for _ in range(100):        # Bochs opens its port after loading the BIOS
-            try:
-                socket.create_connection(('127.0.0.1', port), 0.1).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    break
-                time.sleep(0.1)
-        # The probe connection used up Bochs's one accept(): restart it.
-        if emu == 'bochs':
-            proc.kill()
-            proc.wait()
-            proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=emu_log,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
-            target = f'target remote | {sys.executable} {ROOT}/tools/gdb/wait-port.py {port}'
         r = subprocess.run(['gdb', '-q', '-nx', '-batch', '-x', 'tools/gdb/kestrel.gdb',
-                            '-ex', target, '-x', str(script), 'build/kestrel.elf'],
-                           cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+                            '-ex', 'set tcp connect-timeout 30', '-ex', target, '-x', str(script), 'build/kestrel.elf'],
+                           cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                           env=dict(os.environ, KESTREL_EMU=emu))
         out = r.stdout + r.stderr
     finally:
         os.killpg(proc.pid, signal.SIGKILL)

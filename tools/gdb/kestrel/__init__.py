@@ -1,6 +1,8 @@
 """Kestrel's GDB extension: task-aware commands and the XSAVE buffer decoded.
 
 Loaded by tools/gdb/kestrel.gdb.  `help kestrel` lists the commands."""
+import os
+
 import gdb
 
 from . import frame, tasks, user, xstate  # noqa: F401  (each registers its commands)
@@ -34,13 +36,27 @@ Usage: kbreak LOCATION [if CONDITION]
 
 At reset paging is off and 0xffffffff80... is not mapped, so a software
 breakpoint cannot be planted there; a hardware one matches the address
-once paging is on.  QEMU's stub has 4, like the CPU's DR0-DR3."""
+once paging is on.  QEMU's stub has 4, like the CPU's DR0-DR3.
+Under Bochs (KESTREL_EMU=bochs, set by make debug EMU=bochs) kbreak is a
+plain `break`, Bochs's stub checking its breakpoints against RIP itself.
+But GDB reads the instruction at a breakpoint's address when it creates
+one, and Bochs 3.0's stub crashes (SIGSEGV) reading an address paging
+does not map yet: so kbreak hides the higher half from GDB (a write-only
+`mem` region) while it creates the breakpoint."""
 
     def __init__(self):
         super().__init__("kbreak", gdb.COMMAND_BREAKPOINTS, gdb.COMPLETE_LOCATION)
 
     def invoke(self, arg, from_tty):
-        gdb.execute("hbreak " + arg, from_tty)
+        if os.environ.get("KESTREL_EMU") != "bochs":
+            gdb.execute("hbreak " + arg, from_tty)
+            return
+        gdb.execute("set mem inaccessible-by-default off")
+        gdb.execute("mem 0xffff800000000000 0xfffffffffffff000 wo", to_string=True)
+        try:
+            gdb.execute("break " + arg, from_tty)
+        finally:
+            gdb.execute("delete mem")
 
 
 Kestrel()

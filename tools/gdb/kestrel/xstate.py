@@ -240,7 +240,8 @@ was switched out they equal its buffer; once it runs again in user mode
 they move on and the buffer is stale until the next save.  A task switched
 back in with its registers still valid skips the XRSTOR (fpu.restores_skipped).
 Compared: fcw, fsw, mxcsr, xmm0-15, and ymm/zmm/k/pkru where the stub
-serves them (QEMU's serves x87, SSE and MXCSR only; see docs/debugging.md)."""
+serves them (QEMU 7.2's serves x87, SSE and MXCSR only, Bochs's none of
+them; see docs/debugging.md)."""
 
     def __init__(self):
         super().__init__("kxdiff", gdb.COMMAND_DATA)
@@ -265,7 +266,11 @@ serves them (QEMU's serves x87, SSE and MXCSR only; see docs/debugging.md)."""
             if reg not in regs:
                 unserved.append(label)
                 continue
-            got = reg_int(live(reg))
+            try:
+                got = reg_int(live(reg))
+            except gdb.error:       # "value is not available": Bochs's 'g' has GPRs only
+                unserved.append(label)
+                continue
             (same if got == want else differ).append((label, got, want))
         print("owner: tid %d (%s), last_cpu %d, flags %#x" % (
             int(owner["tid"]), cstr(owner["name"]), int(owner["fpu"]["last_cpu"]),
