@@ -43,6 +43,8 @@ def make_iso(cmdline):
         template, flags=re.M))
     subprocess.run(['grub-mkrescue', '-o', str(iso), str(tree)], check=True,
                    capture_output=True)
+    for old in sorted(OUT.glob('iso-*'), key=lambda q: q.stat().st_mtime)[:-8]:
+        shutil.rmtree(old, ignore_errors=True)
     return iso
 
 
