@@ -58,7 +58,7 @@ help:
 	@echo "Kestrel targets:"
 	@echo "  make run [EMU=bochs] [CMDLINE='...']  boot in QEMU (or Bochs), serial on this terminal"
 	@echo "  make test                            build, then run every test on every platform row"
-	@echo "  make debug                           QEMU halted with its GDB stub, GDB attached"
+	@echo "  make debug [EMU=bochs] [USER_DEBUG=1] QEMU (or Bochs) halted with its GDB stub, GDB attached"
 	@echo "  make bench                           cycle counts of each XSAVE variant, per row"
 	@echo "  make deps                            install Debian packages and build Bochs 3.0 (cached)"
 	@echo "  make                                 build build/kestrel.elf, build/kestrel.iso, host tools"
@@ -140,10 +140,11 @@ else
 	$(QEMU) $(QEMU_FLAGS) -cdrom $(BUILD)/kestrel.iso -display none -serial mon:stdio || [ $$? -eq 1 ]
 endif
 
+# EMU=bochs: tools/gdb/bochs-debug.sh, Bochs's own stub (docs/debugging.md).
 debug:
-	@KESTREL_BOCHS_OPTIONAL=1 tools/deps/install.sh >/dev/null
+	@KESTREL_BOCHS_OPTIONAL=$(if $(filter bochs,$(EMU)),0,1) tools/deps/install.sh >/dev/null
 	@$(MAKE) --no-print-directory $(BUILD)/kestrel.iso
-	tools/gdb/debug.sh $(BUILD)/kestrel.iso $(BUILD)/kestrel.elf
+	EMU=$(EMU) QEMU_CPU=$(QEMU_CPU) tools/gdb/debug.sh $(BUILD)/kestrel.iso $(BUILD)/kestrel.elf
 
 test:
 	@KESTREL_BOCHS_OPTIONAL=1 tools/deps/install.sh

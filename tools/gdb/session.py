@@ -100,6 +100,11 @@ def run(emu, cmdline, commands, name='session', timeout=120, cpu='max'):
 
 
 def main():
+    if sys.argv[1:2] == ['--bochsrc']:      # tools/gdb/bochs-debug.sh: ISO PORT SERIAL
+        argv, cwd = emulator('bochs', Path(sys.argv[2]).resolve(), int(sys.argv[3]),
+                             Path(sys.argv[4]).resolve())
+        print(cwd)
+        return
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--emu', default='qemu', choices=('qemu', 'bochs'))
     ap.add_argument('--cmdline', default='init=gdb-xstate')

@@ -1,11 +1,9 @@
 """Kestrel's GDB extension: task-aware commands and the XSAVE buffer decoded.
 
 Loaded by tools/gdb/kestrel.gdb.  `help kestrel` lists the commands."""
-import os
-
 import gdb
 
-from . import frame, tasks, user, xstate  # noqa: F401  (each registers its commands)
+from . import bochs, frame, tasks, user, xstate  # noqa: F401  (each registers its commands)
 
 
 class Kestrel(gdb.Command):
@@ -41,22 +39,19 @@ Under Bochs (KESTREL_EMU=bochs, set by make debug EMU=bochs) kbreak is a
 plain `break`, Bochs's stub checking its breakpoints against RIP itself.
 But GDB reads the instruction at a breakpoint's address when it creates
 one, and Bochs 3.0's stub crashes (SIGSEGV) reading an address paging
-does not map yet: so kbreak hides the higher half from GDB (a write-only
-`mem` region) while it creates the breakpoint."""
+does not map yet: the higher half stays hidden from GDB until paging is on
+(tools/gdb/kestrel/bochs.py)."""
 
     def __init__(self):
         super().__init__("kbreak", gdb.COMMAND_BREAKPOINTS, gdb.COMPLETE_LOCATION)
 
     def invoke(self, arg, from_tty):
-        if os.environ.get("KESTREL_EMU") != "bochs":
+        if not bochs.ACTIVE:
             gdb.execute("hbreak " + arg, from_tty)
             return
-        gdb.execute("set mem inaccessible-by-default off")
-        gdb.execute("mem 0xffff800000000000 0xfffffffffffff000 wo", to_string=True)
-        try:
-            gdb.execute("break " + arg, from_tty)
-        finally:
-            gdb.execute("delete mem")
+        # Until paging is on, tools/gdb/kestrel/bochs.py hides the higher
+        # half: GDB then plants the breakpoint without reading it.
+        gdb.execute("break " + arg, from_tty)
 
 
 Kestrel()
