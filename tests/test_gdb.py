@@ -9,7 +9,6 @@ the kernel counts (kestrel_fpustat), and the layout the kernel printed at
 boot.  Rows: QEMU -cpu max (standard format, AVX, PKU), QEMU -cpu qemu64
 (no AVX, no PKU), Bochs Sapphire Rapids (compacted format, AVX-512).
 """
-import os
 import re
 import shutil
 import sys

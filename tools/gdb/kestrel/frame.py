@@ -12,8 +12,7 @@ code: kernel, or user code when its symbols are loaded (kuser).
 import gdb
 import gdb.unwinder
 
-from .kern import (KestrelError, current, find_task, read_bytes, symbol_value,
-                   u)
+from .kern import KestrelError, find_task, read_bytes, symbol_value
 
 ENTRY_FUNCTIONS = ("trap_dispatch", "exit_to_user_mode", "syscall_dispatch",
                    "syscall_compat_dispatch")
