@@ -10,10 +10,7 @@ KESTREL_CACHE	?= $(HOME)/.cache/kestrel
 export KESTREL_CACHE
 CMDLINE		?= init=sh
 EMU		?= qemu
-QEMU		?= qemu-system-x86_64
 QEMU_CPU	?= max
-QEMU_FLAGS	= -accel tcg -cpu $(QEMU_CPU) -m 256M -smp 1 -boot d -no-reboot \
-		  -device isa-debug-exit,iobase=0xf4,iosize=0x04
 
 CC		= gcc
 LD		= ld
@@ -35,11 +32,17 @@ NASMFLAGS	= -f elf64 -g -F dwarf -w+all -I./
 KERNEL_DIRS	= boot cpu lib mm fpu traps drivers kernel
 C_SRCS		= $(wildcard $(addsuffix /*.c,$(KERNEL_DIRS)))
 ASM_SRCS	= $(wildcard $(addsuffix /*.asm,$(KERNEL_DIRS)))
-OBJS		= $(patsubst %,$(BUILD)/%.o,$(ASM_SRCS) $(C_SRCS))
+# Two kernels from one tree.  build/kestrel.elf (make run, make debug) has
+# no tests in it.  build/kestrel-test.elf (make test) adds the in-kernel
+# suites (*_test.c), the ktest runner and the hooks tests use, all built
+# with -DKESTREL_TEST.  Each has its own objects: build/run/, build/test/.
+TEST_ONLY	= %_test.c kernel/ktest.c
+RUN_OBJS	= $(patsubst %,$(BUILD)/run/%.o,$(ASM_SRCS) $(filter-out $(TEST_ONLY),$(C_SRCS)))
+TEST_OBJS	= $(patsubst %,$(BUILD)/test/%.o,$(ASM_SRCS) $(C_SRCS))
 
 # Objects allowed to use vector/x87 registers: only those that save and
 # restore extended state.  tools/check-novec.sh enforces this.
-VEC_OBJS	= $(filter $(BUILD)/fpu/%,$(OBJS))
+VEC_OBJS	= $(filter $(BUILD)/run/fpu/% $(BUILD)/test/fpu/%,$(RUN_OBJS) $(TEST_OBJS))
 
 # `make` with no goal builds everything (the included .mk files define rules
 # of their own, and the first rule make reads would otherwise be the default).
@@ -52,7 +55,7 @@ include user/user.mk
 
 .PHONY: all iso run debug test deps bench clean help print-host-tests FORCE
 
-all: $(BUILD)/kestrel.iso $(HOST_TOOLS) $(HOST_TESTS)
+all: $(BUILD)/kestrel.iso $(BUILD)/kestrel-test.iso $(HOST_TOOLS) $(HOST_TESTS)
 
 help:
 	@echo "Kestrel targets:"
@@ -61,7 +64,8 @@ help:
 	@echo "  make debug [EMU=bochs] [USER_DEBUG=1] QEMU (or Bochs) halted with its GDB stub, GDB attached"
 	@echo "  make bench                           cycle counts of each XSAVE variant, per row"
 	@echo "  make deps                            install Debian packages and build Bochs 3.0 (cached)"
-	@echo "  make                                 build build/kestrel.elf, build/kestrel.iso, host tools"
+	@echo "  make                                 build both kernels (build/kestrel.iso to run, build/kestrel-test.iso"
+	@echo "                                       with the in-kernel tests), the user programs and the host tools"
 	@echo "  make clean                           remove build/"
 	@echo "  tools/ktest.py --help                the test harness: one row, one suite, a custom command line"
 
@@ -73,38 +77,32 @@ deps:
 # the first, while .debug_aranges lists both: GDB maps a .text address to the
 # unit, finds no line there, and warns at every `bt` ("in address map, but
 # not in symtab").  Without .debug_aranges GDB uses the unit's own range.
-$(BUILD)/%.asm.o: %.asm Makefile
-	@mkdir -p $(dir $@)
-	$(NASM) $(NASMFLAGS) -MD $(BUILD)/$*.asm.d -MP -o $@ $<
-	@objcopy --remove-section=.debug_aranges --remove-section=.rela.debug_aranges $@
+NASM_NOARANGES	= objcopy --remove-section=.debug_aranges --remove-section=.rela.debug_aranges $@
 
-$(BUILD)/%.c.o: %.c Makefile
+$(BUILD)/run/%.asm.o: %.asm Makefile
+	@mkdir -p $(dir $@)
+	$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -MP -o $@ $<
+	@$(NASM_NOARANGES)
+
+$(BUILD)/test/%.asm.o: %.asm Makefile
+	@mkdir -p $(dir $@)
+	$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -MP -o $@ $<
+	@$(NASM_NOARANGES)
+
+$(BUILD)/run/%.c.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/test/%.c.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DKESTREL_TEST -c -o $@ $<
 
 $(BUILD)/ksyms0.S:
 	@mkdir -p $(BUILD)
 	tools/gen-ksyms.sh > $@
 
-$(BUILD)/ksyms.S: $(BUILD)/kestrel-stage1.elf tools/gen-ksyms.sh
-	tools/gen-ksyms.sh $< > $@
-
 $(BUILD)/%.o: $(BUILD)/%.S
 	$(CC) -c -o $@ $<
-
-$(BUILD)/kestrel-stage1.elf: $(OBJS) $(BUILD)/ksyms0.o linker.ld
-	$(LD) $(LDFLAGS) -T linker.ld -o $@ $(OBJS) $(BUILD)/ksyms0.o
-
-$(BUILD)/kestrel.elf: $(OBJS) $(BUILD)/ksyms.o linker.ld tools/check-novec.sh
-	$(LD) $(LDFLAGS) -T linker.ld -o $@ $(OBJS) $(BUILD)/ksyms.o
-	@# check-ksyms: the final link must not have moved any code.
-	@nm -n $(BUILD)/kestrel-stage1.elf | grep -i ' t ' > $(BUILD)/syms1.txt
-	@nm -n $@ | grep -i ' t ' > $(BUILD)/syms2.txt
-	@cmp -s $(BUILD)/syms1.txt $(BUILD)/syms2.txt || \
-		{ echo "check-ksyms: code moved between the two links"; rm -f $@; exit 1; }
-	@tools/check-novec.sh $(filter-out $(VEC_OBJS),$(OBJS)) || { rm -f $@; exit 1; }
-
-GRUB_CFG = $(BUILD)/isodir/boot/grub/grub.cfg
 
 # The ISO carries the command line, so it is rebuilt when CMDLINE changes.
 $(BUILD)/cmdline.txt: FORCE
@@ -117,27 +115,48 @@ $(BUILD)/user-progs.txt: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(USER_PROGS)' | cmp -s - $@ || echo '$(USER_PROGS)' > $@
 
-# Each user program becomes a multiboot2 module named after its file.
-$(BUILD)/kestrel.iso: $(BUILD)/kestrel.elf iso/boot/grub/grub.cfg $(USER_BINS) $(BUILD)/cmdline.txt \
+# One kernel image and its ISO: $(1) the name, $(2) its objects, $(3) the
+# ISO's directory.  The ISO holds each user program as a multiboot2 module
+# named after its file.
+define KERNEL_IMAGE
+$(BUILD)/$(1)-stage1.elf: $(2) $(BUILD)/ksyms0.o linker.ld
+	$$(LD) $$(LDFLAGS) -T linker.ld -o $$@ $(2) $(BUILD)/ksyms0.o
+
+$(BUILD)/$(1)-ksyms.S: $(BUILD)/$(1)-stage1.elf tools/gen-ksyms.sh
+	tools/gen-ksyms.sh $$< > $$@
+
+$(BUILD)/$(1).elf: $(2) $(BUILD)/$(1)-ksyms.o linker.ld tools/check-novec.sh
+	$$(LD) $$(LDFLAGS) -T linker.ld -o $$@ $(2) $(BUILD)/$(1)-ksyms.o
+	@# check-ksyms: the final link must not have moved any code.
+	@nm -n $(BUILD)/$(1)-stage1.elf | grep -i ' t ' > $(BUILD)/$(1)-syms1.txt
+	@nm -n $$@ | grep -i ' t ' > $(BUILD)/$(1)-syms2.txt
+	@cmp -s $(BUILD)/$(1)-syms1.txt $(BUILD)/$(1)-syms2.txt || \
+		{ echo "check-ksyms: code moved between the two links"; rm -f $$@; exit 1; }
+	@tools/check-novec.sh $$(filter-out $$(VEC_OBJS),$(2)) || { rm -f $$@; exit 1; }
+
+$(BUILD)/$(1).iso: $(BUILD)/$(1).elf iso/boot/grub/grub.cfg $$(USER_BINS) $(BUILD)/cmdline.txt \
 		$(BUILD)/user-progs.txt
-	@rm -rf $(BUILD)/isodir && mkdir -p $(BUILD)/isodir/boot/grub $(BUILD)/isodir/boot/user
-	cp $(BUILD)/kestrel.elf $(BUILD)/isodir/boot/kestrel.elf
-	cp $(USER_BINS) $(BUILD)/isodir/boot/user/
-	sed -e '/^#/d' -e 's|@CMDLINE@|$(CMDLINE)|' \
-	    -e 's|^\(\s*\)@MODULES@|$(foreach p,$(USER_PROGS),\1module2 /boot/user/$(p) $(p)\n)|' -e '/^\s*$$/d' \
-	    iso/boot/grub/grub.cfg > $(GRUB_CFG)
-	grub-mkrescue -o $@ $(BUILD)/isodir 2> $(BUILD)/grub-mkrescue.log || \
-		{ cat $(BUILD)/grub-mkrescue.log; exit 1; }
+	@rm -rf $(BUILD)/$(3) && mkdir -p $(BUILD)/$(3)/boot/grub $(BUILD)/$(3)/boot/user
+	cp $(BUILD)/$(1).elf $(BUILD)/$(3)/boot/kestrel.elf
+	cp $$(USER_BINS) $(BUILD)/$(3)/boot/user/
+	sed -e '/^#/d' -e 's|@CMDLINE@|$$(CMDLINE)|' \
+	    -e 's|^\(\s*\)@MODULES@|$$(foreach p,$$(USER_PROGS),\1module2 /boot/user/$$(p) $$(p)\n)|' -e '/^\s*$$$$/d' \
+	    iso/boot/grub/grub.cfg > $(BUILD)/$(3)/boot/grub/grub.cfg
+	grub-mkrescue -o $$@ $(BUILD)/$(3) 2> $(BUILD)/$(1)-grub-mkrescue.log || \
+		{ cat $(BUILD)/$(1)-grub-mkrescue.log; exit 1; }
+endef
+$(eval $(call KERNEL_IMAGE,kestrel,$(RUN_OBJS),isodir))
+$(eval $(call KERNEL_IMAGE,kestrel-test,$(TEST_OBJS),isodir-test))
 
 # Bochs is built too, but only EMU=bochs needs it to succeed.
 run:
 	@KESTREL_BOCHS_OPTIONAL=$(if $(filter bochs,$(EMU)),0,1) tools/deps/install.sh >/dev/null
 	@$(MAKE) --no-print-directory $(BUILD)/kestrel.iso
 ifeq ($(EMU),bochs)
-	tools/ktest.py --row bochs-spr --raw --cmdline '$(CMDLINE)' --timeout 0
+	tools/ktest.py --kernel run --row bochs-spr --raw --cmdline '$(CMDLINE)' --timeout 0
 else
 	@# isa-debug-exit makes QEMU exit with (code << 1) | 1: 1 is a clean "kestrel: exit 0".
-	$(QEMU) $(QEMU_FLAGS) -cdrom $(BUILD)/kestrel.iso -display none -serial mon:stdio || [ $$? -eq 1 ]
+	tools/qemu.py --cpu $(QEMU_CPU) $(BUILD)/kestrel.iso -serial mon:stdio || [ $$? -eq 1 ]
 endif
 
 # EMU=bochs: tools/gdb/bochs-debug.sh, Bochs's own stub (docs/debugging.md).
@@ -157,7 +176,7 @@ bench:
 	@$(MAKE) --no-print-directory $(BUILD)/kestrel.iso
 	@for row in tcg-max tcg-base bochs-spr; do \
 		echo "== $$row"; \
-		tools/ktest.py --row $$row --raw --cmdline 'bench' --timeout 120 | grep '^bench:' || true; \
+		tools/ktest.py --kernel run --row $$row --raw --cmdline 'bench' --timeout 120 | grep '^bench:' || true; \
 	done
 
 print-host-tests:

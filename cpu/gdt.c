@@ -6,7 +6,8 @@
  * interrupts from user mode (RSP0) and the IST stacks.
  */
 #include "kernel/kernel.h"
-#include "traps/traps.h"
+#include "cpu/frame.h"
+#include "cpu/gdt.h"
 
 struct tss {
 	uint32_t reserved0;

@@ -21,6 +21,7 @@
 #include "kernel/panic.h"
 #include "mm/pasid.h"
 #include "mm/uvm.h"
+#include "mm/lookup.h"
 
 static struct accel_desc queue[ACCEL_QUEUE_DEPTH];
 static unsigned head, tail;		/* tail - head descriptors are waiting */
@@ -46,16 +47,14 @@ int accel_submit(const struct accel_desc *d)
 	return ret;
 }
 
-/* The kernel address of user address va in p, if p could access it. */
+/* The kernel address of user address va in p, if p could access it.  A
+ * device's access obeys the page tables but not PKRU, which is the CPU's. */
 static uint8_t *translate(struct process *p, uint64_t va, bool write)
 {
-	if (va >= USER_TOP)
+	struct uvm_page pg;
+	if (uvm_lookup(p->root, va, write ? UVM_WRITE : UVM_READ, 0, &pg))
 		return NULL;
-	uint64_t *pte = vm_walk(p->root, va, false);
-	uint64_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
-	if (!pte || (*pte & need) != need || (*pte & PTE_DEVICE))
-		return NULL;
-	return (uint8_t *)phys_to_virt(*pte & PTE_ADDR) + va % PAGE_SIZE;
+	return pg.kva;
 }
 
 /* Byte-by-byte through translate(): simple, and a page fault is exact. */

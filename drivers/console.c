@@ -1,38 +1,32 @@
 /*
- * The console is the first serial port (COM1, a 16550 UART).  Output is
- * polled: simple, works before interrupts, and survives a panic.
+ * The console: where kprintf and panics write, a terminal on COM1
+ * (drivers/uart.c), so a newline is sent as CR LF.
  */
 #include "kernel/kernel.h"
-#include "cpu/x86.h"
 #include "drivers/console.h"
-
-#define COM1	0x3f8
-#define LSR	5		/* line status register */
-#define LSR_THRE 0x20		/* transmit holding register empty */
+#include "drivers/uart.h"
 
 void console_init(void)
 {
-	outb(COM1 + 1, 0x00);	/* no UART interrupts (for now) */
-	outb(COM1 + 3, 0x80);	/* DLAB on: the next two bytes are the divisor */
-	outb(COM1 + 0, 0x01);	/* 115200 baud */
-	outb(COM1 + 1, 0x00);
-	outb(COM1 + 3, 0x03);	/* 8 data bits, no parity, one stop bit */
-	outb(COM1 + 2, 0xc7);	/* FIFOs on and cleared */
-	outb(COM1 + 4, 0x03);	/* DTR, RTS */
-}
-
-static void serial_putc(char c)
-{
-	while (!(inb(COM1 + LSR) & LSR_THRE))
-		;
-	outb(COM1, (uint8_t)c);
+	uart_init();
 }
 
 void console_write(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\n')
-			serial_putc('\r');
-		serial_putc(s[i]);
+			uart_putc('\r');
+		uart_putc(s[i]);
 	}
+}
+
+int kprintf(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = kvsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	console_write(buf, MIN((size_t)n, sizeof(buf) - 1));
+	return n;
 }

@@ -5,7 +5,7 @@
  */
 #include "kernel/kernel.h"
 #include "cpu/x86.h"
-#include "traps/traps.h"
+#include "cpu/frame.h"
 #include "drivers/pic.h"
 
 #define PIC1_CMD 0x20
@@ -63,4 +63,24 @@ bool pic_spurious(unsigned irq)
 	if (irq == 15)
 		outb(PIC1_CMD, 0x20);
 	return true;
+}
+
+static irq_handler_t irq_handlers[16];
+
+void irq_register(unsigned irq, irq_handler_t fn)
+{
+	irq_handlers[irq] = fn;
+	pic_unmask(irq);
+}
+
+/* From trap_dispatch for vectors T_IRQ0..T_IRQ0+15: acknowledge the line
+ * (unless spurious: the 8259 then wants no EOI), then run its handler. */
+void irq_dispatch(struct trap_frame *tf)
+{
+	unsigned irq = tf->vector - T_IRQ0;
+	if (pic_spurious(irq))
+		return;
+	pic_eoi(irq);
+	if (irq_handlers[irq])
+		irq_handlers[irq](tf);
 }

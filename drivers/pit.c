@@ -7,7 +7,8 @@
 #include "cpu/x86.h"
 #include "drivers/pit.h"
 #include "kernel/time.h"
-#include "traps/traps.h"
+#include "cpu/frame.h"
+#include "drivers/pic.h"
 
 #define PIT_HZ		1193182
 #define PIT_CH0		0x40

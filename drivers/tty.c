@@ -1,5 +1,5 @@
 /*
- * Console input: the serial port's receive interrupt (IRQ 4) feeds a line
+ * Console input: COM1's receive interrupt (drivers/uart.c) feeds a line
  * editor.  Characters are echoed, backspace erases, and a read() returns
  * once a whole line (or ^D) is there, as a terminal in canonical mode does.
  */
@@ -9,11 +9,12 @@
 #include "drivers/tty.h"
 #include "mm/uaccess.h"
 #include "cpu/x86.h"
-#include "traps/traps.h"
+#include "cpu/frame.h"
+#include "drivers/pic.h"
 #include "kernel/sched.h"
 #include "drivers/console.h"
+#include "drivers/uart.h"
 
-#define COM1 0x3f8
 #define BUF 256
 
 static char buf[BUF];
@@ -22,8 +23,8 @@ static size_t r, w, e;		/* read, written (complete lines), edit positions */
 static void tty_irq(struct trap_frame *tf)
 {
 	(void)tf;
-	while (inb(COM1 + 5) & 1) {
-		char c = (char)inb(COM1);
+	for (int b; (b = uart_getc()) >= 0;) {
+		char c = (char)b;
 		if (c == '\r')
 			c = '\n';
 		if (c == 0x7f || c == '\b') {
@@ -47,9 +48,7 @@ static void tty_irq(struct trap_frame *tf)
 
 void tty_init(void)
 {
-	outb(COM1 + 1, 0x01);	/* interrupt when a byte arrives */
-	outb(COM1 + 4, 0x0b);	/* OUT2: lets the UART's interrupt reach the PIC */
-	irq_register(4, tty_irq);
+	uart_enable_rx(tty_irq);
 }
 
 long tty_read(char *ubuf, size_t n)

@@ -14,6 +14,7 @@
 #include "mm/mm.h"
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
+#include "fpu/internal.h"
 #include "fpu/xsave.h"
 #include "mm/heap.h"
 #include "lib/string.h"

@@ -55,17 +55,11 @@ struct fpu_config {
 	uint32_t mxcsr_mask;		/* the MXCSR bits this CPU implements */
 };
 extern struct fpu_config fpu_cfg;
-extern const void *fpu_init_state;	/* what a new task starts from */
 
 void fpu_init(void);
 void fpu_bench(void);		/* fpu/bench.c: make bench */
 const char *fpu_strategy_name(enum fpu_strategy s);
-bool fpu_strategy_supported(enum fpu_strategy s);
 size_t fpu_sigframe_size(void);
-
-/* fpu/selftest.c: NULL if the CPU does what the SDM says, else why not. */
-const char *pku_selftest(void);
-const char *amx_selftest(void);
 
 /* fpu/switch.c: tasks, switches, the return to user mode. */
 int fpu_task_init(struct task *t);
@@ -73,25 +67,17 @@ void fpu_clone(struct task *child, struct task *parent);
 void fpu_task_free(struct task *t);
 void fpu_switch_out(struct task *prev, struct task *next);
 int fpu_restore_for_user(struct task *t);	/* -EFAULT: the image faulted, now init */
-void fpregs_lock(void);
-void fpregs_unlock(void);
 void kernel_fpu_begin(void);
 void kernel_fpu_end(void);
 bool fpregs_valid_for(const struct task *t);	/* are t's registers live on this CPU? */
-void fpu_invalidate(struct task *t);		/* forget that t's registers may be live */
 
 /* fpu/update.c: change one component of any task's state. */
-void xstate_update_init(void);
 void *xstate_begin_update(struct task *t, int xfeature);
 void xstate_finish_update(struct task *t, int xfeature);
-void xstate_end_read(struct task *t, int xfeature);	/* after a begin that changed nothing */
 
 /* fpu/pkru.c: PKRU, switched eagerly. */
-bool pkru_enabled(void);
 uint32_t rdpkru(void);
 void wrpkru(uint32_t pkru);
-uint32_t pkru_of(struct task *t);		/* the value in t's buffer */
-void pkru_switch_to(struct task *next);
 
 /* fpu/regset.c: the whole user state in the standard format, for debuggers. */
 size_t xstate_regset_size(void);
@@ -100,12 +86,6 @@ int xstate_regset_set(struct task *t, const void *img, size_t len);
 const char *xstate_regset_check(const void *img, size_t len);
 
 /* fpu/pasid_msr.c: the PASID component, in hardware or emulated. */
-void pasid_save_regs(void *buf);
-void pasid_restore_regs(const void *buf);
-void pasid_save_live(struct task *t);
-void pasid_restore_live(struct task *t);
-bool pasid_present(struct task *t);
-void pasid_mark_present(struct task *t);
 uint64_t pasid_current_value(void);
 
 struct fpu_totals { uint64_t saves, restores, restores_skipped; };

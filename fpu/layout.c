@@ -14,6 +14,7 @@
  * No library calls, not even memset: the kernel has no libc.
  */
 #include "fpu/layout.h"
+#include "uapi/xfeatures.h"
 
 /*
  * Linux splits the legacy region at struct fxregs_state's xmm_space: x87
@@ -184,4 +185,15 @@ const char *xstate_strerror(int err)
 	unsigned int e = err < 0 ? 0u - (unsigned int)err : (unsigned int)err;
 
 	return e < XSTATE_ERROR_MAX ? xstate_errors[e] : "unknown error";
+}
+
+/* Linux's name for component i (uapi/xfeatures.h), as its boot log prints it. */
+const char *xfeature_name(int i)
+{
+	switch (i) {
+#define LINUX_NAME(bit, short, linux) case bit: return linux;
+	XFEATURE_LIST(LINUX_NAME)
+#undef LINUX_NAME
+	}
+	return "unknown xstate feature";
 }

@@ -92,3 +92,5 @@ int xstate_layout_calculate(const struct xstate_cpuid *c, uint64_t xfeatures,
 
 /* A sentence for an error from xstate_layout_calculate(), either sign. */
 const char *xstate_strerror(int err);
+
+const char *xfeature_name(int i);	/* "AVX registers", as Linux prints it */

@@ -11,6 +11,7 @@
 #include "kernel/task.h"
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
+#include "fpu/internal.h"
 #include "mm/heap.h"
 #include "lib/printf.h"
 

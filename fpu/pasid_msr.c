@@ -15,6 +15,7 @@
 #include "kernel/task.h"
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
+#include "fpu/internal.h"
 #include "fpu/xsave.h"
 
 #define MSR_IA32_PASID 0xd93
@@ -54,7 +55,7 @@ void pasid_save_live(struct task *t)
 		return;
 	}
 	*(uint64_t *)((char *)t->fpu.state + fpu_cfg.offset[XFEATURE_PASID]) = rdmsr(MSR_IA32_PASID);
-	*xstate_bv(t->fpu.state) |= 1ull << XFEATURE_PASID;
+	xregs(t->fpu.state)->header.xfeatures |= 1ull << XFEATURE_PASID;
 }
 
 void pasid_restore_live(struct task *t)
@@ -69,7 +70,7 @@ bool pasid_present(struct task *t)
 {
 	if (fpu_cfg.pasid_emulated)
 		return sw(t->fpu.state)->present;
-	return *xstate_bv(t->fpu.state) >> XFEATURE_PASID & 1;
+	return xregs(t->fpu.state)->header.xfeatures >> XFEATURE_PASID & 1;
 }
 
 void pasid_mark_present(struct task *t)
@@ -77,7 +78,7 @@ void pasid_mark_present(struct task *t)
 	if (fpu_cfg.pasid_emulated)
 		sw(t->fpu.state)->present = 1;
 	else
-		*xstate_bv(t->fpu.state) |= 1ull << XFEATURE_PASID;
+		xregs(t->fpu.state)->header.xfeatures |= 1ull << XFEATURE_PASID;
 }
 
 /* What ENQCMD would read now: current's live register, or its buffer. */

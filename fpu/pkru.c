@@ -18,6 +18,7 @@
 #include "kernel/kernel.h"
 #include "kernel/task.h"
 #include "fpu/fpu.h"
+#include "fpu/internal.h"
 #include "fpu/xsave.h"
 
 #define PKRU_INIT 0	/* Kestrel's initial PKRU: every key open (Linux: all but key 0 AD) */
@@ -43,7 +44,7 @@ void wrpkru(uint32_t pkru)
 /* The PKRU t's buffer holds: its init value when XSTATE_BV[9] is clear. */
 uint32_t pkru_of(struct task *t)
 {
-	if (!(*xstate_bv(t->fpu.state) >> XFEATURE_PKRU & 1))
+	if (!(xregs(t->fpu.state)->header.xfeatures >> XFEATURE_PKRU & 1))
 		return PKRU_INIT;
 	return *(uint32_t *)((char *)t->fpu.state + fpu_cfg.offset[XFEATURE_PKRU]);
 }

@@ -13,10 +13,9 @@
 #include "uapi/errno.h"
 #include "kernel/task.h"
 #include "fpu/fpu.h"
+#include "fpu/internal.h"
 #include "fpu/xsave.h"
 #include "lib/string.h"
-
-#define SW_RESERVED 464		/* bytes 464..511: Linux (and GDB) keep XCR0 there */
 
 static uint32_t mxcsr_mask(void)
 {
@@ -42,8 +41,8 @@ int xstate_regset_get(struct task *t, void *out)
 		xstate_end_read(t, f);
 	}
 	if (fpu_cfg.strategy != FPU_FXSAVE) {
-		*xstate_bv(out) = fpu_cfg.xcr0;	/* every feature was written, init or not */
-		*(uint64_t *)((char *)out + SW_RESERVED) = fpu_cfg.xcr0;
+		xregs(out)->header.xfeatures = fpu_cfg.xcr0;	/* every feature was written, init or not */
+		xregs(out)->i387.sw_reserved[0] = fpu_cfg.xcr0;	/* where Linux (and GDB) look */
 	}
 	return 0;
 }
@@ -53,7 +52,7 @@ const char *xstate_regset_check(const void *img, size_t len)
 {
 	if (len != fpu_cfg.std_size)
 		return "wrong size";
-	if (*(const uint32_t *)((const char *)img + MXCSR_OFFSET) & ~mxcsr_mask())
+	if (xregs_const(img)->i387.mxcsr & ~mxcsr_mask())
 		return "MXCSR reserved bits set";
 	if (fpu_cfg.strategy == FPU_FXSAVE)
 		return NULL;
@@ -74,7 +73,7 @@ int xstate_regset_set(struct task *t, const void *img, size_t len)
 	const char *why = xstate_regset_check(img, len);
 	if (!t->fpu.state || why)
 		return -EINVAL;
-	uint64_t bv = fpu_cfg.strategy == FPU_FXSAVE ? ~0ull : *(const uint64_t *)((const char *)img + 512);
+	uint64_t bv = fpu_cfg.strategy == FPU_FXSAVE ? ~0ull : xregs_const(img)->header.xfeatures;
 	for (int f = 0; f < 64; f++) {
 		if (!(fpu_cfg.xcr0 >> f & 1))
 			continue;
@@ -86,8 +85,8 @@ int xstate_regset_set(struct task *t, const void *img, size_t len)
 		if (f == XFEATURE_FP) {
 			/* MXCSR is always taken from the image (it is valid whatever
 			 * XSTATE_BV says); MXCSR_MASK is the CPU's, not the image's. */
-			*(uint32_t *)((char *)dst + MXCSR_OFFSET) = *(const uint32_t *)((const char *)img + MXCSR_OFFSET);
-			*(uint32_t *)((char *)dst + MXCSR_MASK_OFFSET) = mxcsr_mask();
+			xregs(dst)->i387.mxcsr = xregs_const(img)->i387.mxcsr;
+			xregs(dst)->i387.mxcsr_mask = mxcsr_mask();
 		}
 		xstate_finish_update(t, f);
 	}

@@ -8,8 +8,9 @@
 #include "kernel/kernel.h"
 #include "mm/mm.h"
 #include "cpu/x86.h"
-#include "traps/traps.h"
+#include "cpu/extable.h"
 #include "fpu/fpu.h"
+#include "fpu/internal.h"
 #include "fpu/xsave.h"
 #include "mm/vm.h"
 #include "mm/heap.h"
@@ -106,7 +107,7 @@ const char *amx_selftest(void)
 	asm volatile("ldtilecfg %0" :: "m"(cfg));
 	asm volatile("tileloadd (%0,%1,1), %%tmm0" :: "r"(data), "r"((uint64_t)TILE_COLSB) : "memory");
 	xsave_to(buf, ~0ull);
-	uint64_t bv = *xstate_bv(buf);
+	uint64_t bv = xregs(buf)->header.xfeatures;
 	asm volatile("tilerelease");
 	const uint8_t *saved_cfg = buf + fpu_cfg.offset[XFEATURE_XTILE_CFG];
 	const uint8_t *saved_data = buf + fpu_cfg.offset[XFEATURE_XTILE_DATA];

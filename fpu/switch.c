@@ -24,6 +24,7 @@
 #include "uapi/errno.h"
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
+#include "fpu/internal.h"
 #include "fpu/xsave.h"
 #include "kernel/sched.h"
 #include "mm/heap.h"

@@ -13,6 +13,7 @@
 #include "kernel/time.h"
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
+#include "fpu/internal.h"
 #include "fpu/xsave.h"
 #include "kernel/sched.h"
 #include "lib/string.h"
@@ -125,7 +126,7 @@ static void fpu_update_of_init_component(struct ktest *t)
 	for (int f = FIRST_EXTENDED_XFEATURE; f < 64; f++) {
 		if (!(fpu_cfg.xcr0 >> f & 1))
 			continue;
-		KEXPECT(t, !(*xstate_bv(p->fpu.state) >> f & 1));
+		KEXPECT(t, !(xregs(p->fpu.state)->header.xfeatures >> f & 1));
 		memset((char *)p->fpu.state + fpu_cfg.offset[f], 0xaa, fpu_cfg.sizes[f]);
 		uint8_t *c = xstate_begin_update(p, f);
 		bool zero = true;	/* every feature past SSE initialises to zeros */
@@ -147,9 +148,9 @@ static void fpu_update_of_init_component(struct ktest *t)
 static void corrupt(void *buf)
 {
 	if (fpu_cfg.strategy == FPU_FXSAVE)
-		*(uint32_t *)((char *)buf + 24) = 0xffffffff;	/* MXCSR reserved bits */
+		xregs(buf)->i387.mxcsr = 0xffffffff;	/* MXCSR reserved bits */
 	else
-		*xstate_bv(buf) |= 1ull << 62;			/* not an enabled feature */
+		xregs(buf)->header.xfeatures |= 1ull << 62;			/* not an enabled feature */
 }
 
 /* Does this CPU's restore instruction fault on the corrupt image at all? */

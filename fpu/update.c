@@ -33,6 +33,7 @@
 #include "mm/mm.h"
 #include "kernel/task.h"
 #include "fpu/fpu.h"
+#include "fpu/internal.h"
 #include "fpu/xsave.h"
 #include "mm/heap.h"
 #include "lib/string.h"
@@ -49,7 +50,7 @@ void xstate_update_init(void)
 
 static bool in_buffer_bv(struct task *t, int f)
 {
-	return fpu_cfg.strategy == FPU_FXSAVE || (*xstate_bv(t->fpu.state) >> f & 1);
+	return fpu_cfg.strategy == FPU_FXSAVE || (xregs(t->fpu.state)->header.xfeatures >> f & 1);
 }
 
 static void set_bv(struct task *t, int f, bool present)
@@ -57,9 +58,9 @@ static void set_bv(struct task *t, int f, bool present)
 	if (fpu_cfg.strategy == FPU_FXSAVE)
 		return;		/* the legacy image has no XSTATE_BV: always present */
 	if (present)
-		*xstate_bv(t->fpu.state) |= 1ull << f;
+		xregs(t->fpu.state)->header.xfeatures |= 1ull << f;
 	else
-		*xstate_bv(t->fpu.state) &= ~(1ull << f);
+		xregs(t->fpu.state)->header.xfeatures &= ~(1ull << f);
 }
 
 static void *component(void *buf, int f)
@@ -76,8 +77,6 @@ static void *component(void *buf, int f)
  * x87 steps around MXCSR.
  */
 #define LEGACY_MASK ((1ull << XFEATURE_FP) | (1ull << XFEATURE_SSE))
-#define LEGACY_SIZE (XMM_OFFSET + XMM_SIZE)	/* 416 */
-#define ST0_OFFSET 32				/* ST0-7 at 32-159 */
 
 static uint64_t rfbm_for(int f)
 {
@@ -89,8 +88,10 @@ static void init_fill(void *buf, int f)
 {
 	const char *init = fpu_init_state;
 	if (f == XFEATURE_FP) {
-		memcpy(buf, init, MXCSR_OFFSET);			/* FCW .. FDP */
-		memcpy((char *)buf + ST0_OFFSET, init + ST0_OFFSET, XMM_OFFSET - ST0_OFFSET);
+		struct fxregs_state *fx = &xregs(buf)->i387;
+		const struct fxregs_state *ifx = &xregs_const(init)->i387;
+		memcpy(fx, ifx, offsetof(struct fxregs_state, mxcsr));	/* FCW .. FDP */
+		memcpy(fx->st_space, ifx->st_space, sizeof(fx->st_space));
 	} else {
 		memcpy(component(buf, f), init + fpu_cfg.offset[f], fpu_cfg.sizes[f]);
 	}
@@ -115,9 +116,9 @@ static void save_one(struct task *t, int f)
 		 * save wrote may leave it.  xsave_to() always writes SSE and
 		 * MXCSR; x87 in its init state is not written, so fill it. */
 		xsave_to(scratch, LEGACY_MASK);
-		if (!(*xstate_bv(scratch) & (1ull << XFEATURE_FP)))
+		if (!(xregs(scratch)->header.xfeatures & (1ull << XFEATURE_FP)))
 			init_fill(scratch, XFEATURE_FP);
-		memcpy(t->fpu.state, scratch, LEGACY_SIZE);
+		memcpy(t->fpu.state, scratch, offsetof(struct fxregs_state, padding));
 		set_bv(t, XFEATURE_FP, true);
 		set_bv(t, XFEATURE_SSE, true);
 	} else {
@@ -127,7 +128,7 @@ static void save_one(struct task *t, int f)
 		 * XSTATE_BV bit.  Save it alone, then copy it into place, or
 		 * only its XSTATE_BV bit if the CPU wrote nothing (init). */
 		xsave_to(scratch, 1ull << f);
-		bool inuse = *xstate_bv(scratch) >> f & 1;
+		bool inuse = xregs(scratch)->header.xfeatures >> f & 1;
 		if (inuse)	/* alone in a compacted image, it starts right after the header */
 			memcpy(component(t->fpu.state, f), (char *)scratch + XSAVE_EXT_OFFSET, fpu_cfg.sizes[f]);
 		set_bv(t, f, inuse);
@@ -144,8 +145,8 @@ static bool live_for(struct task *t, int f)
 
 void *xstate_begin_update(struct task *t, int f)
 {
-	if (!t->fpu.state || !((fpu_cfg.xfeatures | fpu_cfg.xfeatures_sw) >> f & 1))
-		return NULL;	/* a kernel thread, or a feature this CPU lacks */
+	if (!t->fpu.state || f < 0 || f >= 64 || !((fpu_cfg.xfeatures | fpu_cfg.xfeatures_sw) >> f & 1))
+		return NULL;	/* a kernel thread, no feature, or one this CPU lacks */
 	fpregs_lock();
 	if (live_for(t, f))
 		save_one(t, f);

@@ -13,8 +13,9 @@
  * and data pointers.
  */
 #include "kernel/kernel.h"
-#include "traps/traps.h"
+#include "cpu/extable.h"
 #include "fpu/fpu.h"
+#include "fpu/internal.h"
 #include "fpu/xsave.h"
 #include "lib/string.h"
 
@@ -33,16 +34,16 @@
  */
 static void complete_compacted_sse(void *buf, uint64_t rfbm)
 {
-	uint64_t *bv = xstate_bv(buf);
-	char *legacy = buf;
+	uint64_t *bv = &xregs(buf)->header.xfeatures;
+	struct fxregs_state *legacy = &xregs(buf)->i387;
 
 	if (!(rfbm & (1ull << XFEATURE_SSE)) || (*bv & (1ull << XFEATURE_SSE)))
 		return;
 	if (!(*bv & (1ull << XFEATURE_YMM))) {
-		*(uint32_t *)(legacy + MXCSR_OFFSET) = MXCSR_INIT;
-		*(uint32_t *)(legacy + MXCSR_MASK_OFFSET) = fpu_cfg.mxcsr_mask;
+		legacy->mxcsr = MXCSR_INIT;
+		legacy->mxcsr_mask = fpu_cfg.mxcsr_mask;
 	}
-	memset(legacy + XMM_OFFSET, 0, XMM_SIZE);
+	memset(legacy->xmm_space, 0, sizeof(legacy->xmm_space));
 	*bv |= 1ull << XFEATURE_SSE;
 }
 

@@ -11,6 +11,7 @@
 #include "mm/mm.h"
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
+#include "fpu/internal.h"
 #include "fpu/xsave.h"
 #include "mm/heap.h"
 #include "lib/string.h"
@@ -54,14 +55,6 @@ bool fpu_strategy_supported(enum fpu_strategy s)
 {
 	return cpu_has(strategy_needs[s]) && (s == FPU_FXSAVE || cpu_has(X86_FEATURE_XSAVE));
 }
-
-static const char *const feature_names[] = {
-	[0] = "x87 floating point registers", [1] = "SSE registers", [2] = "AVX registers",
-	[5] = "AVX-512 opmask", [6] = "AVX-512 Hi256", [7] = "AVX-512 ZMM_Hi256",
-	[9] = "Protection Keys User registers", [10] = "PASID state",
-	[11] = "Control-flow User registers", [12] = "Control-flow Kernel registers (KVM only)",
-	[17] = "AMX Tile config", [18] = "AMX Tile data",
-};
 
 /* The best strategy the CPU has, unless xsave= on the command line names another. */
 static enum fpu_strategy choose_strategy(void)
@@ -122,7 +115,7 @@ static void print_layout(void)
 	for (int i = 0; i < 64; i++)
 		if (fpu_cfg.xfeatures & BIT(i))
 			kprintf("x86/fpu: Supporting XSAVE feature 0x%03lx: '%s'\n", BIT(i),
-				i < (int)ARRAY_SIZE(feature_names) && feature_names[i] ? feature_names[i] : "unknown");
+				xfeature_name(i));
 	for (int i = 2; i < 64; i++)
 		if (fpu_cfg.xfeatures & BIT(i))
 			kprintf("x86/fpu: xstate_offset[%d]: %4u, xstate_sizes[%d]: %4u\n",
@@ -146,11 +139,10 @@ static void print_layout(void)
  */
 static uint32_t probe_mxcsr_mask(void)
 {
-	static struct { uint8_t b[FXSAVE_SIZE]; } __attribute__((aligned(16))) fx;
+	static struct fxregs_state fx;
 	memset(&fx, 0, sizeof(fx));
 	asm volatile("fxsave64 %0" : "=m"(fx));
-	uint32_t mask = *(uint32_t *)(fx.b + MXCSR_MASK_OFFSET);
-	return mask ? mask : 0xffbf;
+	return fx.mxcsr_mask ? fx.mxcsr_mask : MXCSR_DEFAULT_MASK;
 }
 
 static void build_init_state(void)
@@ -158,10 +150,10 @@ static void build_init_state(void)
 	uint8_t *img = kzalloc(fpu_cfg.size);
 	if (!img)
 		panic("x86/fpu: no memory for the init image");
-	*(uint16_t *)(img + 0) = 0x37f;		/* FCW: all exceptions masked, 64-bit precision */
-	*(uint32_t *)(img + MXCSR_OFFSET) = MXCSR_INIT;
+	xregs(img)->i387.cwd = 0x37f;		/* FCW: all exceptions masked, 64-bit precision */
+	xregs(img)->i387.mxcsr = MXCSR_INIT;
 	if (fpu_cfg.compacted)
-		*xcomp_bv(img) = XCOMP_BV_COMPACTED | fpu_cfg.xfeatures;
+		xregs(img)->header.xcomp_bv = XCOMP_BV_COMPACTED | fpu_cfg.xfeatures;
 	/*
 	 * x87 and SSE are marked present, holding their init values, so that
 	 * XRSTOR loads MXCSR from the image.  The standard form loads MXCSR
@@ -171,11 +163,11 @@ static void build_init_state(void)
 	 * MXCSR: a leak a test caught.
 	 */
 	if (fpu_cfg.strategy != FPU_FXSAVE)
-		*xstate_bv(img) = (1ull << XFEATURE_FP) | (1ull << XFEATURE_SSE);
+		xregs(img)->header.xfeatures = (1ull << XFEATURE_FP) | (1ull << XFEATURE_SSE);
 	/* Prove the image is acceptable to XRSTOR now, not in some task later. */
 	if (xrstor_from(img, ~0ull))
 		panic("x86/fpu: the init image faults on restore");
-	*(uint32_t *)(img + MXCSR_MASK_OFFSET) = fpu_cfg.mxcsr_mask;
+	xregs(img)->i387.mxcsr_mask = fpu_cfg.mxcsr_mask;
 	fpu_init_state = img;
 }
 
@@ -229,8 +221,8 @@ void fpu_init(void)
 		fpu_cfg.xcr0 = fpu_cfg.xfeatures = BIT(XFEATURE_FP) | BIT(XFEATURE_SSE);
 		fpu_cfg.size = fpu_cfg.std_size = FXSAVE_SIZE;
 		/* Linux's split of the legacy area: x87 (with MXCSR) below 160, XMM above. */
-		fpu_cfg.offset[XFEATURE_SSE] = fpu_cfg.std_offset[XFEATURE_SSE] = 160;
-		fpu_cfg.sizes[XFEATURE_FP] = 160;
+		fpu_cfg.offset[XFEATURE_SSE] = fpu_cfg.std_offset[XFEATURE_SSE] = offsetof(struct fxregs_state, xmm_space);
+		fpu_cfg.sizes[XFEATURE_FP] = offsetof(struct fxregs_state, xmm_space);
 		fpu_cfg.sizes[XFEATURE_SSE] = 256;
 	} else {
 		write_cr4(read_cr4() | CR4_OSXSAVE);

@@ -11,6 +11,7 @@
 #include "kernel/task.h"
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
+#include "fpu/internal.h"
 #include "fpu/xsave.h"
 #include "mm/heap.h"
 #include "lib/string.h"
@@ -49,7 +50,7 @@ static void xstate_offsets_match_the_cpu(struct ktest *t)
 	if (fpu_cfg.xss >> XFEATURE_CET_KERNEL & 1)
 		wrmsr(MSR_IA32_PL2_SSP, pattern[3] & 0x00007ffffffffff8ul);
 	if (fpu_cfg.compacted)
-		*xcomp_bv(buf) = 0;	/* XSAVEC/XSAVES write the header themselves */
+		xregs(buf)->header.xcomp_bv = 0;	/* XSAVEC/XSAVES write the header themselves */
 	xsave_to(buf, ~0ull);
 	if (fpu_cfg.xcr0 >> XFEATURE_XTILE_CFG & 1)
 		asm volatile("tilerelease");
@@ -75,7 +76,7 @@ static void xstate_offsets_match_the_cpu(struct ktest *t)
 		KEXPECT_EQ(t, *(uint64_t *)(buf + fpu_cfg.offset[XFEATURE_CET_KERNEL] + 16),
 			   pattern[3] & 0x00007ffffffffff8ul);
 	if (fpu_cfg.compacted)
-		KEXPECT_EQ(t, *xcomp_bv(buf), XCOMP_BV_COMPACTED | fpu_cfg.xfeatures);
+		KEXPECT_EQ(t, xregs(buf)->header.xcomp_bv, XCOMP_BV_COMPACTED | fpu_cfg.xfeatures);
 	kfree(buf);
 }
 
@@ -93,9 +94,9 @@ static void xstate_init_image_loads_init_values(struct ktest *t)
 	KEXPECT_EQ(t, mxcsr, 0x1f80);
 	KEXPECT_EQ(t, fcw, 0x37f);
 	KEXPECT_EQ(t, xmm[0] | xmm[1], 0);
-	KEXPECT_EQ(t, *(const uint32_t *)((const char *)fpu_init_state + 24), 0x1f80);
+	KEXPECT_EQ(t, xregs_const(fpu_init_state)->i387.mxcsr, 0x1f80);
 	if (fpu_cfg.strategy != FPU_FXSAVE)	/* only the legacy area is "present" */
-		KEXPECT_EQ(t, *xstate_bv((void *)fpu_init_state), (1ul << XFEATURE_FP) | (1ul << XFEATURE_SSE));
+		KEXPECT_EQ(t, xregs((void *)fpu_init_state)->header.xfeatures, (1ul << XFEATURE_FP) | (1ul << XFEATURE_SSE));
 }
 
 /* Each task's buffer is exactly the size of the format, and 64-byte aligned. */

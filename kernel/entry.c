@@ -14,7 +14,7 @@
 #include "kernel/process.h"
 #include "kernel/task.h"
 #include "cpu/x86.h"
-#include "traps/traps.h"
+#include "cpu/frame.h"
 #include "kernel/sched.h"
 #include "kernel/entry.h"
 #include "lib/printf.h"

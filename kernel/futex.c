@@ -15,6 +15,7 @@
 #include "kernel/futex.h"
 #include "kernel/sched.h"
 #include "mm/vm.h"
+#include "mm/lookup.h"
 
 /*
  * The channel of the futex word at uaddr, or -errno, as Linux's
@@ -26,10 +27,10 @@ static long futex_key(struct process *p, uint64_t uaddr, const void **chan)
 {
 	if (uaddr % sizeof(uint32_t))
 		return -EINVAL;
-	uint64_t *pte = uaddr < USER_TOP ? vm_walk(p->root, uaddr, false) : NULL;
-	if (!pte || !(*pte & PTE_P) || !(*pte & PTE_U))
+	struct uvm_page pg;
+	if (uvm_lookup(p->root, uaddr, UVM_READ, 0, &pg))
 		return -EFAULT;
-	*chan = (uint8_t *)phys_to_virt(*pte & PTE_ADDR) + uaddr % PAGE_SIZE;
+	*chan = pg.kva;		/* the physical word: shared mappings share a futex */
 	return 0;
 }
 

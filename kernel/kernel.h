@@ -24,4 +24,5 @@ static inline uint64_t virt_to_phys(const void *va)
 
 #include "lib/string.h"
 #include "lib/printf.h"
+#include "drivers/console.h"
 #include "kernel/panic.h"

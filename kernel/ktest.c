@@ -9,13 +9,14 @@
 #include "kernel/cmdline.h"
 #include "lib/string.h"
 #include "lib/printf.h"
+#include "lib/ktap.h"
 
 extern const struct ktest_suite *const __start_ktest_suites[], *const __stop_ktest_suites[];
 
-const char *ktest_indent(int n)
+/* Where the runner's KTAP goes: the console, at a case's indentation. */
+struct ktap_out ktest_out(int indent)
 {
-	static const char spaces[] = "                ";
-	return spaces + sizeof(spaces) - 1 - MIN((size_t)n, sizeof(spaces) - 1);
+	return (struct ktap_out){ .write = console_write, .indent = (unsigned)indent };
 }
 
 bool ktest_check(struct ktest *t, bool ok, const char *file, int line, const char *fmt, ...)
@@ -27,8 +28,10 @@ bool ktest_check(struct ktest *t, bool ok, const char *file, int line, const cha
 	va_start(ap, fmt);
 	kvsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	kprintf("%s# %s: EXPECTATION FAILED at %s:%d: %s\n", ktest_indent(t->indent), t->name,
-		file, line, msg);
+	char line_text[KTAP_LINE_MAX];
+	ksnprintf(line_text, sizeof(line_text), "%s: EXPECTATION FAILED at %s:%d: %s", t->name, file, line, msg);
+	struct ktap_out o = ktest_out(t->indent);
+	ktap_emit_diag(&o, line_text);
 	t->failures++;
 	return false;
 }
@@ -46,13 +49,11 @@ static bool selected(const char *selection, const char *suite)
 /* The result line of case number n; true if it failed. */
 static bool report(const struct ktest *t, size_t n)
 {
-	const char *in = ktest_indent(t->indent);
-	if (t->failures)
-		kprintf("%snot ok %lu %s\n", in, n, t->name);
-	else if (t->skip)
-		kprintf("%sok %lu %s # SKIP %s\n", in, n, t->name, t->skip);
+	struct ktap_out o = ktest_out(t->indent);
+	if (t->skip && !t->failures)
+		ktap_emit_skip(&o, n, t->name, t->skip);
 	else
-		kprintf("%sok %lu %s\n", in, n, t->name);
+		ktap_emit_result(&o, !t->failures, n, t->name, NULL);
 	return t->failures;
 }
 
@@ -62,7 +63,8 @@ static void run_params(const struct ktest_case *c, struct ktest *t)
 	size_t n = 0;
 	while (c->param(n))
 		n++;
-	kprintf("        KTAP version 1\n        # Subtest: %s\n        1..%lu\n", c->name, n);
+	struct ktap_out o = ktest_out(8);
+	ktap_emit_plan(&o, c->name, n);
 	for (size_t i = 0; i < n; i++) {
 		struct ktest p = { .name = c->param(i), .indent = 8 };
 		c->fn(&p);
@@ -75,7 +77,8 @@ static void run_params(const struct ktest_case *c, struct ktest *t)
 static int run_suite(const struct ktest_suite *s, int index)
 {
 	int failed = 0;
-	kprintf("    KTAP version 1\n    # Subtest: %s\n    1..%lu\n", s->name, s->ncases);
+	struct ktap_out sub = ktest_out(4), top = ktest_out(0);
+	ktap_emit_plan(&sub, s->name, s->ncases);
 	for (size_t i = 0; i < s->ncases; i++) {
 		const struct ktest_case *c = &s->cases[i];
 		struct ktest t = { .name = c->name, .indent = 4 };
@@ -85,7 +88,7 @@ static int run_suite(const struct ktest_suite *s, int index)
 			c->fn(&t);
 		failed += report(&t, i + 1);
 	}
-	kprintf("%s %d %s\n", failed ? "not ok" : "ok", index, s->name);
+	ktap_emit_result(&top, !failed, (unsigned long)index, s->name, NULL);
 	return failed;
 }
 
@@ -116,11 +119,12 @@ int ktest_run(const char *requested)
 		p = comma ? comma + 1 : p + len;
 	}
 
-	kprintf("KTAP version 1\n1..%d\n", nsuites + unknown);
+	struct ktap_out top = ktest_out(0);
+	ktap_emit_plan(&top, NULL, (unsigned long)(nsuites + unknown));
 	for (s = __start_ktest_suites; s < __stop_ktest_suites; s++)
 		if (selected(selection, (*s)->name))
 			failed += run_suite(*s, ++index);
 	for (int i = 0; i < unknown; i++)
-		kprintf("not ok %d unknown_suite # no such suite\n", ++index);
+		ktap_emit_result(&top, false, (unsigned long)++index, "unknown_suite", "no such suite");
 	return failed + unknown;
 }

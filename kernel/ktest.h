@@ -12,6 +12,7 @@
  *	KTEST_SUITE(pmm, KTEST_CASE(pmm_alloc_free));
  */
 #pragma once
+#include "lib/ktap.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,7 +52,7 @@ struct ktest_suite {
 bool ktest_check(struct ktest *t, bool ok, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 void ktest_skip(struct ktest *t, const char *reason);
-const char *ktest_indent(int n);	/* n spaces (at most 16) */
+struct ktap_out ktest_out(int indent);	/* the console, at this indentation (lib/ktap.h) */
 int ktest_run(const char *selection);	/* returns the number of failed cases */
 
 #define KEXPECT(t, cond) ktest_check(t, (cond), __FILE__, __LINE__, "expected %s", #cond)

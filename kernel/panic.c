@@ -5,7 +5,7 @@
  */
 #include "kernel/kernel.h"
 #include "cpu/x86.h"
-#include "traps/traps.h"
+#include "cpu/frame.h"
 #include "kernel/exit.h"
 #include "kernel/ksyms.h"
 #include "lib/printf.h"

@@ -11,7 +11,7 @@
 #include "mm/mm.h"
 #include "kernel/process.h"
 #include "cpu/x86.h"
-#include "traps/traps.h"
+#include "cpu/frame.h"
 #include "mm/uvm.h"
 #include "kernel/exec.h"
 #include "kernel/sched.h"

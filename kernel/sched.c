@@ -13,7 +13,7 @@
 #include "kernel/task.h"
 #include "kernel/time.h"
 #include "cpu/x86.h"
-#include "traps/traps.h"
+#include "kernel/switch.h"
 #include "kernel/sched.h"
 #include "kernel/panic.h"
 
@@ -73,18 +73,7 @@ void schedule(void)
 	struct task *next = pick_next();
 	if (next != prev) {
 		next->slice = SLICE_TICKS;
-		fpu_switch_out(prev, next);
-		cpu0.current = next;
-		cpu0.kernel_rsp = next->kstack_top;
-		tss_set_rsp0(next->kstack_top);
-		if (prev->proc) {	/* what the program has now, not what it last asked us for */
-			prev->fs_base = rdmsr(MSR_FS_BASE);
-			prev->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
-		}
-		if (next->proc) {
-			wrmsr(MSR_FS_BASE, next->fs_base);
-			wrmsr(MSR_KERNEL_GS_BASE, next->gs_base);
-		}
+		switch_arch(prev, next);
 		prev = switch_to(prev, next);
 		finish_switch(prev);
 	}

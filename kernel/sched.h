@@ -19,6 +19,3 @@ void preempt_enable(void);
 /* cpu/switch.asm returns into this on the new task's side of a switch. */
 void finish_switch(struct task *prev);
 
-/* cpu/switch.asm */
-struct task *switch_to(struct task *prev, struct task *next);
-void task_first_entry(void);

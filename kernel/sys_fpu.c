@@ -12,7 +12,7 @@
 #include "mm/uaccess.h"
 #include "fpu/fpu.h"
 #include "uapi/kestrel_abi.h"
-#include "traps/traps.h"
+#include "cpu/frame.h"
 #include "kernel/sched.h"
 #include "mm/heap.h"
 #include "lib/string.h"
@@ -127,8 +127,10 @@ long sys_xstate_set(struct trap_frame *tf)
 	return err;
 }
 
+#ifdef KESTREL_TEST
 /*
- * A kernel test hook, enabled only when booted with ktest=: yield to
+ * A kernel test hook, only in the test kernel and only when booted with
+ * ktest=: yield to
  * whoever else is runnable (so this task comes back with
  * TIF_NEED_FPU_LOAD set and someone else's registers loaded), then set
  * component `feature` of its own state to `value` (its first 8 bytes)
@@ -138,10 +140,12 @@ long sys_xstate_set(struct trap_frame *tf)
  */
 long sys_fpu_selftest(struct trap_frame *tf)
 {
-	int f = (int)tf->rdi;
 	uint64_t value = tf->rsi;
 	if (!cmdline_has("ktest"))
 		return -ENOSYS;
+	if (tf->rdi >= 64)	/* an XSAVE feature index, before any shift by it */
+		return -EINVAL;
+	int f = (int)tf->rdi;
 	yield();
 	uint64_t *p = xstate_begin_update(current(), f);
 	if (!p)
@@ -150,3 +154,4 @@ long sys_fpu_selftest(struct trap_frame *tf)
 	xstate_finish_update(current(), f);
 	return (current()->flags & TIF_NEED_FPU_LOAD) ? 1 : 0;
 }
+#endif

@@ -6,7 +6,7 @@
 #include "kernel/time.h"
 #include "drivers/tty.h"
 #include "mm/uaccess.h"
-#include "traps/traps.h"
+#include "cpu/frame.h"
 #include "kernel/sched.h"
 #include "drivers/console.h"
 

@@ -5,10 +5,11 @@
  */
 #include "kernel/kernel.h"
 #include "kernel/syscall.h"
+#include "kernel/pkey.h"
 #include "uapi/errno.h"
 #include "mm/mm.h"
 #include "kernel/process.h"
-#include "traps/traps.h"
+#include "cpu/frame.h"
 #include "mm/uvm.h"
 #include "mm/vm.h"
 #include "lib/string.h"
@@ -123,16 +124,15 @@ long sys_munmap(struct trap_frame *tf)
 
 /* Linux's do_mprotect_pkey, in its order; PROT_SEM is accepted and means
  * nothing on x86.  No Kestrel mapping grows, so PROT_GROWSDOWN/UP on a
- * mapped page is -EINVAL. */
-long sys_mprotect(struct trap_frame *tf)
+ * mapped page is -EINVAL.  pkey -1: each page keeps its key (mprotect). */
+long do_mprotect_pkey(struct process *p, uint64_t addr, uint64_t len_in, uint64_t prot, int pkey)
 {
-	struct process *p = current()->proc;
-	uint64_t addr = tf->rdi, len = ALIGN_UP(tf->rsi, PAGE_SIZE), prot = tf->rdx;
+	uint64_t len = ALIGN_UP(len_in, PAGE_SIZE);
 	uint64_t grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
 	prot &= ~grows;
 	if (grows == (PROT_GROWSDOWN | PROT_GROWSUP) || addr % PAGE_SIZE)
 		return -EINVAL;
-	if (!tf->rsi)
+	if (!len_in)
 		return 0;
 	if (addr + len <= addr)
 		return -ENOMEM;
@@ -142,7 +142,12 @@ long sys_mprotect(struct trap_frame *tf)
 		return -ENOMEM;		/* nothing is mapped there */
 	if (grows)
 		return uvm_first_mapped(p->root, addr, 1) ? -EINVAL : -ENOMEM;
-	return uvm_protect(p->root, addr, len / PAGE_SIZE, prot_to_pte(prot));
+	return uvm_protect(p->root, addr, len / PAGE_SIZE, prot_to_pte(prot), pkey);
+}
+
+long sys_mprotect(struct trap_frame *tf)
+{
+	return do_mprotect_pkey(current()->proc, tf->rdi, tf->rsi, tf->rdx, -1);
 }
 
 /* The advice Linux knows for private anonymous memory (include/uapi/asm-generic/mman-common.h). */

@@ -13,14 +13,13 @@
 #include "kernel/process.h"
 #include "kernel/syscall.h"
 #include "fpu/fpu.h"
-#include "traps/traps.h"
+#include "cpu/frame.h"
 #include "kernel/pkey.h"
 #include "mm/vm.h"
 
 #define NKEYS 16
 #define PKEY_DISABLE_ACCESS 1
 #define PKEY_DISABLE_WRITE 2
-#define PTE_PKEY_SHIFT 59
 
 static bool pkeys_enabled(void)
 {
@@ -71,16 +70,9 @@ long sys_pkey_mprotect(struct trap_frame *tf)
 		key = 0;
 	if (key < 0 || key >= NKEYS || (key && !(p->pkeys_used >> key & 1)))
 		return -EINVAL;
-	long err = sys_mprotect(tf);
-	if (err || !pkeys_enabled())
-		return err;
-	uint64_t addr = tf->rdi, n = ALIGN_UP(tf->rsi, PAGE_SIZE) / PAGE_SIZE;
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t *pte = vm_walk(p->root, addr + i * PAGE_SIZE, false);
-		uint64_t v = (*pte & ~PTE_PKEY) | ((uint64_t)key << PTE_PKEY_SHIFT);
-		vm_map(p->root, addr + i * PAGE_SIZE, v & PTE_ADDR, v & ~PTE_ADDR);
-	}
-	return 0;
+	/* Without keys the PTE bits are the physical address's (CR4.PKE off:
+	 * SDM vol. 3A 5.5.5): leave them alone. */
+	return do_mprotect_pkey(p, tf->rdi, tf->rsi, tf->rdx, pkeys_enabled() ? (int)key : -1);
 }
 
 /* For fault reports: the key of the page at va. */

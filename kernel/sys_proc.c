@@ -8,7 +8,7 @@
 #include "kernel/time.h"
 #include "mm/uaccess.h"
 #include "cpu/x86.h"
-#include "traps/traps.h"
+#include "cpu/frame.h"
 #include "kernel/exec.h"
 #include "kernel/futex.h"
 #include "kernel/sched.h"

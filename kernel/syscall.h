@@ -55,12 +55,18 @@ typedef long (*syscall_fn)(struct trap_frame *tf);
 	X(getpid) X(gettid) X(set_tid_address) X(arch_prctl) \
 	X(clone) X(exit) X(exit_group) X(wait4) X(futex) X(tkill) X(tgkill) \
 	X(pkey_alloc) X(pkey_free) X(pkey_mprotect)
+/* kestrel_fpu_selftest is a test hook: only the test kernel has it
+ * (elsewhere its number is -ENOSYS, as any call Kestrel lacks). */
+#ifdef KESTREL_TEST
+#define KESTREL_TEST_SYSCALLS(X) X(fpu_selftest)
+#else
+#define KESTREL_TEST_SYSCALLS(X)
+#endif
 #define KESTREL_SYSCALLS(X) \
 	X(spawn) X(progs) X(free_pages) X(fpustat) X(fpuinfo) \
-	X(xstate_get) X(xstate_set) X(fpu_selftest) X(accel_bind)
+	X(xstate_get) X(xstate_set) X(accel_bind) KESTREL_TEST_SYSCALLS(X)
 
 /* Called from traps/syscall.asm with the frame SYSCALL_FRAME built. */
-void syscall_init(void);				/* program the SYSCALL MSRs */
 void syscall_dispatch(struct trap_frame *tf);		/* result into tf->rax */
 void syscall_compat_dispatch(struct trap_frame *tf);	/* SYSCALL from 32-bit code */
 

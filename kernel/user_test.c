@@ -39,7 +39,10 @@ static void run_program(struct ktest *t, const char *name)
 	ksnprintf(env, sizeof(env), "KTAP_INDENT=%d", indent);
 	char *argv[] = { (char *)name, NULL };
 	char *envp[] = { env, NULL };
-	kprintf("%s# Subtest: %s\n", ktest_indent(indent), name);
+	char subtest[80];
+	ksnprintf(subtest, sizeof(subtest), "Subtest: %s", name);
+	struct ktap_out o = ktest_out(indent);
+	ktap_emit_diag(&o, subtest);
 	long pid = process_spawn(name, argv, envp);
 	KASSERT(t, pid > 0);
 	int status = -1;

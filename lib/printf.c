@@ -1,11 +1,10 @@
 /*
- * printf for the kernel: %d %i %u %x %X %p %s %c %%, the l/ll/z length
- * modifiers, a field width, '-' (left-justify) and '0' (zero padding).
- * Everything formats into a buffer first, so one kprintf reaches the
- * console as one write.
+ * printf's formatting for the kernel: %d %i %u %x %X %p %s %c %%, the
+ * l/ll/z length modifiers, a field width, '-' (left-justify) and '0' (zero
+ * padding), into a buffer.  kprintf (drivers/console.c) formats into one,
+ * so each call reaches the console as one write.
  */
 #include "kernel/kernel.h"
-#include "drivers/console.h"
 #include "lib/string.h"
 #include "lib/printf.h"
 
@@ -146,16 +145,5 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = kvsnprintf(buf, size, fmt, ap);
 	va_end(ap);
-	return n;
-}
-
-int kprintf(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = kvsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	console_write(buf, MIN((size_t)n, sizeof(buf) - 1));
 	return n;
 }

@@ -5,5 +5,4 @@
 
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

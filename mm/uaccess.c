@@ -4,8 +4,9 @@
 #include "cpu/cpu.h"
 #include "mm/uaccess.h"
 #include "cpu/x86.h"
-#include "traps/traps.h"
+#include "cpu/extable.h"
 #include "mm/vm.h"
+#include "mm/lookup.h"
 
 /* The whole range must lie in the user half; beware of wrap-around. */
 bool access_ok(const void *p, size_t n)
@@ -77,11 +78,9 @@ static int put_user_sized(void *udst, const void *src, size_t n)
 static bool user_writable(void *p, size_t n)
 {
 	uint64_t root = read_cr3() & PTE_ADDR;
-	for (uint64_t va = ALIGN_DOWN((uint64_t)p, PAGE_SIZE); va < (uint64_t)p + n; va += PAGE_SIZE) {
-		uint64_t *pte = vm_walk(root, va, false);
-		if (!pte || (*pte & (PTE_P | PTE_U | PTE_W)) != (PTE_P | PTE_U | PTE_W))
+	for (uint64_t va = ALIGN_DOWN((uint64_t)p, PAGE_SIZE); va < (uint64_t)p + n; va += PAGE_SIZE)
+		if (uvm_lookup(root, va, UVM_WRITE, 0, NULL))	/* PKRU: the copy's own store obeys it */
 			return false;
-	}
 	return true;
 }
 

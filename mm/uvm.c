@@ -13,6 +13,7 @@
 #include "mm/vm.h"
 #include "lib/string.h"
 #include "kernel/panic.h"
+#include "mm/lookup.h"
 
 #define UVM_RELEASE_HOOKS 4
 static uvm_release_fn release_hooks[UVM_RELEASE_HOOKS];
@@ -103,24 +104,31 @@ static long check_contiguous(uint64_t root, uint64_t *pte, uint64_t va, void *ex
 	return 0;
 }
 
-/* A new protection keeps what is the page's, not the protection's: its
- * protection key, and for a device page its caching and ownership. */
-static long protect_pte(uint64_t root, uint64_t *pte, uint64_t va, void *flags)
+struct protection { uint64_t flags; int pkey; };
+
+/* A new protection keeps what is the page's, not the protection's: for a
+ * device page its caching and ownership, and its protection key unless a
+ * new one is given (PTE bits 62:59, SDM vol. 3A 5.6.2). */
+static long protect_pte(uint64_t root, uint64_t *pte, uint64_t va, void *arg)
 {
+	const struct protection *prot = arg;
 	uint64_t old = *pte, keep = old & (PTE_PKEY | PTE_DEVICE | PTE_PCD | PTE_PWT);
-	*pte = vm_pte(old & PTE_ADDR, *(uint64_t *)flags | keep);
+	if (prot->pkey >= 0)
+		keep = (keep & ~PTE_PKEY) | (uint64_t)prot->pkey << PTE_PKEY_SHIFT;
+	*pte = vm_pte(old & PTE_ADDR, prot->flags | keep);
 	vm_flush(root, va);
 	return 0;
 }
 
-int uvm_protect(uint64_t root, uint64_t va, size_t npages, uint64_t flags)
+int uvm_protect(uint64_t root, uint64_t va, size_t npages, uint64_t flags, int pkey)
 {
 	uint64_t end = va + npages * PAGE_SIZE, expect = va;
+	struct protection prot = { flags, pkey };
 	/* Linux: -ENOMEM if part of the range is not mapped.  Kestrel then
 	 * changes nothing (Linux may have changed the part before the hole). */
 	if (vm_walk_range(root, va, end, 0, check_contiguous, &expect) || expect != end)
 		return -ENOMEM;
-	vm_walk_range(root, va, end, 0, protect_pte, &flags);
+	vm_walk_range(root, va, end, 0, protect_pte, &prot);
 	return 0;
 }
 
@@ -167,11 +175,11 @@ int uvm_copy_out(uint64_t root, uint64_t va, const void *src, size_t n)
 {
 	const uint8_t *s = src;
 	while (n) {
-		uint64_t *pte = vm_walk(root, va, false);
-		if (!pte || !(*pte & PTE_P))
+		struct uvm_page pg;
+		if (uvm_lookup(root, va, UVM_KERNEL | UVM_WRITE, 0, &pg))
 			return -EFAULT;
 		size_t chunk = MIN(n, PAGE_SIZE - va % PAGE_SIZE);
-		memcpy((uint8_t *)phys_to_virt(*pte & PTE_ADDR) + va % PAGE_SIZE, s, chunk);
+		memcpy(pg.kva, s, chunk);
 		s += chunk, va += chunk, n -= chunk;
 	}
 	return 0;

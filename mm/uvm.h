@@ -23,7 +23,8 @@ uint64_t uvm_create(void);				/* a PML4 sharing the kernel half */
 void uvm_destroy(uint64_t root);			/* frees every user page and table */
 int uvm_map_anon(uint64_t root, uint64_t va, size_t npages, uint64_t flags);
 void uvm_unmap(uint64_t root, uint64_t va, size_t npages);
-int uvm_protect(uint64_t root, uint64_t va, size_t npages, uint64_t flags);
+/* New protection flags for a mapped range, and its protection key (-1: each page keeps its own). */
+int uvm_protect(uint64_t root, uint64_t va, size_t npages, uint64_t flags, int pkey);
 uint64_t uvm_first_mapped(uint64_t root, uint64_t va, size_t npages);
 uint64_t uvm_find_free(uint64_t root, size_t npages, uint64_t floor);
 uint64_t uvm_find_free_below(uint64_t root, size_t npages, uint64_t floor, uint64_t top);

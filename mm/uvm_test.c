@@ -121,10 +121,10 @@ static void uvm_range_ops_skip_holes(struct ktest *t)
 	/* mprotect of a range with a 127 TiB hole: -ENOMEM, found at once,
 	 * and nothing changed (Kestrel's mprotect is all or nothing). */
 	steps = vm_walk_steps;
-	KEXPECT_EQ(t, uvm_protect(root, low, (high + PAGE_SIZE - low) / PAGE_SIZE, PTE_U | PTE_NX), -ENOMEM);
+	KEXPECT_EQ(t, uvm_protect(root, low, (high + PAGE_SIZE - low) / PAGE_SIZE, PTE_U | PTE_NX, -1), -ENOMEM);
 	KEXPECT(t, vm_walk_steps - steps <= WALK_BOUND(2));
 	KEXPECT(t, *vm_walk(root, low, false) & PTE_W);
-	KEXPECT_EQ(t, uvm_protect(root, high, 1, PTE_U | PTE_NX), 0);
+	KEXPECT_EQ(t, uvm_protect(root, high, 1, PTE_U | PTE_NX, -1), 0);
 	KEXPECT_EQ(t, *vm_walk(root, high, false) & (PTE_P | PTE_W | PTE_PROTNONE), PTE_P);
 
 	/* mmap's search, top down: the page just below the highest one. */

@@ -13,7 +13,8 @@
 #define PTE_G	(1ul << 8)
 #define PTE_PROTNONE (1ul << 9)	/* software: a PROT_NONE page, kept but not present */
 #define PTE_DEVICE (1ul << 10)	/* software: a device's page, never present, not the process's to free */
-#define PTE_PKEY (0xful << 59)	/* protection key, when CR4.PKE is on */
+#define PTE_PKEY_SHIFT 59
+#define PTE_PKEY (0xful << PTE_PKEY_SHIFT)	/* protection key, when CR4.PKE is on */
 #define PTE_NX	(1ul << 63)
 #define PTE_ADDR 0x000ffffffffff000ul
 

@@ -3,7 +3,9 @@
 #include "kernel/ktest.h"
 #include "mm/mm.h"
 #include "cpu/x86.h"
+#include "cpu/frame.h"
 #include "traps/traps.h"
+#include "cpu/extable.h"
 #include "mm/pmm.h"
 #include "mm/vm.h"
 

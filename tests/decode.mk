@@ -17,11 +17,11 @@ $(BUILD)/host/test_elf: $(BUILD)/host/data/hello
 DECODE_ELF_DEFS := -DHELLO_ELF='"$(BUILD)/host/data/hello"'
 endif
 
-$(BUILD)/host/test_elf: tests/test_elf.c tests/ktap.h lib/elf.c lib/elf.h uapi/errno.h
+$(BUILD)/host/test_elf: tests/test_elf.c tests/ktap.h lib/ktap.h lib/elf.c lib/elf.h uapi/errno.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -I. $(DECODE_ELF_DEFS) -o $@ $(filter %.c,$^)
 
-$(BUILD)/host/test_enqcmd_decode: tests/test_enqcmd_decode.c tests/ktap.h \
+$(BUILD)/host/test_enqcmd_decode: tests/test_enqcmd_decode.c tests/ktap.h lib/ktap.h \
 		lib/enqcmd_decode.c lib/enqcmd_decode.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -I. -o $@ $(filter %.c,$^)

@@ -658,16 +658,15 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		hello_path = argv[1];
 
-	printf("KTAP version 1\n1..%d\n", n);
+	host_plan((unsigned long)n);
 	for (int i = 0; i < n; i++) {
 		if (tests[i].run == t_musl_binary && !hello_path) {
-			printf("ok %d %s # SKIP musl-gcc not found at build time\n",
-			       i + 1, tests[i].name);
+			host_result(true, (unsigned long)i + 1, tests[i].name, "musl-gcc not found at build time");
 			continue;
 		}
 		bool ok = tests[i].run();
 
-		printf("%s %d %s\n", ok ? "ok" : "not ok", i + 1, tests[i].name);
+		host_result(ok, (unsigned long)i + 1, tests[i].name, NULL);
 		failed += !ok;
 	}
 	if (failed)

@@ -176,13 +176,13 @@ static int failed;
 
 static void result(bool ok, const char *fmt, ...)
 {
+	char name[KTAP_LINE_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	printf("%s %d ", ok ? "ok" : "not ok", ++test_no);
-	vprintf(fmt, ap);
-	fputs("\n", stdout);
+	vsnprintf(name, sizeof(name), fmt, ap);
 	va_end(ap);
+	host_result(ok, (unsigned long)++test_no, name, NULL);
 	failed += !ok;
 }
 
@@ -465,7 +465,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	printf("KTAP version 1\n1..%zu\n", nrows + 3);
+	host_plan(nrows + 3);
 	for (size_t i = 0; i < nrows; i++)
 		check_row(&rows[i]);
 	check_all_lengths();

@@ -21,6 +21,7 @@
 
 #include "fpu/layout.h"
 #include "tools/cpuid-dump.h"
+#include "tests/ktap.h"
 
 #define BIT(i)		((uint64_t)1 << (i))
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -31,13 +32,13 @@ static bool case_failed;
 __attribute__((format(printf, 1, 2)))
 static void fail(const char *fmt, ...)
 {
+	char text[KTAP_LINE_MAX];
 	va_list ap;
 
-	printf("# ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	printf("\n");
+	ktap_emit_diag(&host_out, text);
 	case_failed = true;
 }
 
@@ -51,16 +52,13 @@ static void fail(const char *fmt, ...)
 static void report(const char *name, const char *skip)
 {
 	n_run++;
-	if (skip) {
-		printf("ok %d %s # SKIP %s\n", n_run, name, skip);
+	host_result(!case_failed, (unsigned long)n_run, name, skip);
+	if (skip)
 		n_skip++;
-	} else if (case_failed) {
-		printf("not ok %d %s\n", n_run, name);
+	else if (case_failed)
 		n_fail++;
-	} else {
-		printf("ok %d %s\n", n_run, name);
+	else
 		n_pass++;
-	}
 	case_failed = false;
 }
 
@@ -547,7 +545,7 @@ static void check_oracle(const char *dir, const struct oracle *o)
 	struct xstate_cpuid c;
 	size_t n = 0;
 
-	printf("# %s %s 0x%" PRIx64 ": %s\n", o->dump, o->format, o->mask, o->source);
+	diag("%s %s 0x%" PRIx64 ": %s", o->dump, o->format, o->mask, o->source);
 	if (strcmp(o->format, "compacted") == 0) {
 		format = XSTATE_FORMAT_COMPACTED;
 	} else if (strcmp(o->format, "standard") == 0) {
@@ -657,9 +655,7 @@ int main(int argc, char **argv)
 			tsv_error = "oracles.tsv has no rows";
 	}
 
-	printf("KTAP version 1\n");
-	printf("1..%zu\n", ARRAY_SIZE(cases) +
-	       (size_t)(!have_dir || tsv_error ? 1 : n_oracles + n_dumps));
+	host_plan(ARRAY_SIZE(cases) + (size_t)(!have_dir || tsv_error ? 1 : n_oracles + n_dumps));
 	for (size_t k = 0; k < ARRAY_SIZE(cases); k++) {
 		cases[k].run();
 		report(cases[k].name, NULL);
@@ -686,6 +682,6 @@ int main(int argc, char **argv)
 			report(name, NULL);
 		}
 	}
-	printf("# Totals: pass:%d fail:%d skip:%d total:%d\n", n_pass, n_fail, n_skip, n_run);
+	diag("Totals: pass:%d fail:%d skip:%d total:%d", n_pass, n_fail, n_skip, n_run);
 	return n_fail ? 1 : 0;
 }

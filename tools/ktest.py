@@ -45,9 +45,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT, ISODIR = ROOT / 'build' / 'ktest', ROOT / 'build' / 'isodir'
+# The test kernel's ISO tree and ISO (the Makefile's); --kernel run picks make run's.
+OUT, ISODIR, ISO = ROOT / 'build' / 'ktest', ROOT / 'build' / 'isodir-test', ROOT / 'build' / 'kestrel-test.iso'
 BOCHS_PREFIX = Path(os.environ.get('KESTREL_CACHE') or Path.home() / '.cache/kestrel') / 'bochs-3.0'
-QEMU = os.environ.get('KESTREL_QEMU', 'qemu-system-x86_64')
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from qemu import QEMU, qemu_argv  # noqa: E402  (tools/qemu.py: the one QEMU command line)
 ROWS = {'tcg-max': 'max', 'tcg-base': 'qemu64', 'bochs-spr': None}  # row: QEMU -cpu (None: Bochs)
 # The whole matrix (no --row/--suite/--cmdline) also boots each row once per
 # save strategy it supports besides its default (xsave=...), running the
@@ -401,12 +403,12 @@ def make_cmdline(suite, extra):
 def make_iso(cmdline):
     """An ISO whose grub.cfg passes `cmdline`; cached by cmdline + build/isodir mtimes."""
     if not (ISODIR / 'boot' / 'kestrel.elf').exists():
-        raise Failure('build/isodir/boot/kestrel.elf missing: run make first')
-    if cmdline == default_cmdline() and (ROOT / 'build' / 'kestrel.iso').exists():
-        return ROOT / 'build' / 'kestrel.iso'
+        raise Failure(f'{ISODIR.relative_to(ROOT)}/boot/kestrel.elf missing: run make first')
+    if cmdline == default_cmdline() and ISO.exists():
+        return ISO
     # The Makefile's grub.cfg (modules filled in); only its kernel line changes.
     template = (ISODIR / 'boot' / 'grub' / 'grub.cfg').read_text()
-    h = hashlib.sha256(f'{cmdline}\n{template}\n'.encode())
+    h = hashlib.sha256(f'{ISODIR.name}\n{cmdline}\n{template}\n'.encode())
     for path in sorted(ISODIR.rglob('*')):
         st = path.stat()
         h.update(f'{path.relative_to(ISODIR)} {st.st_mtime_ns} {st.st_size}\n'.encode())
@@ -452,9 +454,7 @@ def run_row(row, iso, args, tests, live=None, label=None, crash=None):
     console = Console(log) if live and not tests else None
     if cpu := ROWS[row]:
         cwd = ROOT
-        cmd = [QEMU, '-accel', 'tcg', '-cpu', cpu, '-m', '256M', '-smp', '1', '-cdrom', str(iso),
-               '-boot', 'd', '-display', 'none', '-serial', console.name if console else f'file:{log}',
-               '-monitor', 'none', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']
+        cmd = qemu_argv(cpu, iso, '-serial', console.name if console else f'file:{log}', '-monitor', 'none', qemu=QEMU)
     else:
         if not (template := ROOT / 'tools' / 'bochsrc.txt').exists():
             return [Case('(row)', FAIL, 'tools/bochsrc.txt missing')], None
@@ -598,6 +598,8 @@ def main(argv=None):
     ap.add_argument('--no-host', action='store_true', help='skip the host tests')
     ap.add_argument('--host-only', action='store_true', help='only the host tests')
     ap.add_argument('--raw', action='store_true', help='print the serial log as it comes')
+    ap.add_argument('--kernel', choices=('test', 'run'), default='test',
+                    help='boot build/kestrel-test.iso (default: the in-kernel tests) or build/kestrel.iso')
     ap.add_argument('--list-rows', action='store_true', help='list the rows, and why one cannot run')
     ap.add_argument('--timeout', type=float, default=120, help='seconds per boot (default 120; 0: none)')
     ap.add_argument('--suite-timeout', type=float, default=60,
@@ -608,6 +610,9 @@ def main(argv=None):
     ap.add_argument('--jobs', type=int, default=2, help='rows run in parallel (default 2)')
     ap.add_argument('--py-ktap', help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    global ISODIR, ISO
+    if a.kernel == 'run':
+        ISODIR, ISO = ROOT / 'build' / 'isodir', ROOT / 'build' / 'kestrel.iso'
     if a.py_ktap:
         return py_ktap(a.py_ktap)
     if a.list_rows:

@@ -15,37 +15,6 @@
 #include "fpu/layout.h"
 #include "tools/cpuid-dump.h"
 
-/* Linux's xfeature_names[], for its "Supporting XSAVE feature" lines. */
-static const char *const xfeature_names[] = {
-	"x87 floating point registers",
-	"SSE registers",
-	"AVX registers",
-	"MPX bounds registers",
-	"MPX CSR",
-	"AVX-512 opmask",
-	"AVX-512 Hi256",
-	"AVX-512 ZMM_Hi256",
-	"Processor Trace (unused)",
-	"Protection Keys User registers",
-	"PASID state",
-	"Control-flow User registers",
-	"Control-flow Kernel registers (unused)",
-	"unknown xstate feature",
-	"unknown xstate feature",
-	"unknown xstate feature",
-	"unknown xstate feature",
-	"AMX Tile config",
-	"AMX Tile data",
-	"APX registers",
-};
-
-static const char *xfeature_name(int i)
-{
-	if (i < 0 || (size_t)i >= sizeof(xfeature_names) / sizeof(xfeature_names[0]))
-		return "unknown xstate feature";
-	return xfeature_names[i];
-}
-
 static void usage(FILE *out)
 {
 	fprintf(out,

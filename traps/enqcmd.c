@@ -26,12 +26,14 @@
 #include "mm/uaccess.h"
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
+#include "cpu/frame.h"
 #include "traps/traps.h"
 #include "mm/vm.h"
 #include "traps/gp.h"
 #include "traps/enqcmd.h"
 #include "lib/string.h"
 #include "lib/enqcmd_decode.h"
+#include "mm/lookup.h"
 
 #define RFLAGS_CF (1ul << 0)
 #define RFLAGS_PF (1ul << 2)
@@ -42,10 +44,6 @@
 #define RFLAGS_OF (1ul << 11)
 
 /* #PF error code bits (SDM vol. 3A 4.7). */
-#define PF_P	(1u << 0)	/* a protection violation, not a missing page */
-#define PF_W	(1u << 1)
-#define PF_U	(1u << 2)
-#define PF_PK	(1u << 5)
 
 #define DR6_BS	(1ul << 14)	/* single-step (SDM vol. 3A 18.2.3) */
 
@@ -64,11 +62,11 @@ int fetch_user_insn(uint64_t rip, uint8_t *buf)
 	int n = 0;
 	while (n < ENQCMD_MAX_LEN) {
 		uint64_t va = rip + (uint64_t)n;
-		uint64_t *pte = va < USER_TOP ? vm_walk(root, va, false) : NULL;
-		if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U) || (*pte & PTE_NX))
+		struct uvm_page pg;
+		if (uvm_lookup(root, va, UVM_EXEC, 0, &pg))
 			break;
 		int chunk = (int)MIN((uint64_t)(ENQCMD_MAX_LEN - n), PAGE_SIZE - va % PAGE_SIZE);
-		memcpy(buf + n, (uint8_t *)phys_to_virt(*pte & PTE_ADDR) + va % PAGE_SIZE, (size_t)chunk);
+		memcpy(buf + n, pg.kva, (size_t)chunk);
 		n += chunk;
 	}
 	return n;
@@ -89,35 +87,16 @@ static bool canonical(uint64_t va)
 	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
 }
 
-/* PKRU forbids a user write (or, with write false, a read) under key. */
-static bool pkru_denies(unsigned key, bool write)
-{
-	if (!(read_cr4() & CR4_PKE))
-		return false;
-	uint32_t rights = rdpkru() >> (2 * key) & 3;	/* bit 0 AD, bit 1 WD */
-	return (rights & 1) || (write && (rights & 2));
-}
-
 /*
  * 0 if a user data access to va may go ahead, else the #PF error code the
- * CPU would report (SDM vol. 3A 4.6, 4.7).  The registers hold this
- * task's PKRU: a trap from user mode finds its state live.  A device page
- * is never present (mm/pasid.c); to ENQCMD its U and W bits are its
- * protection: U clear is PROT_NONE, W clear read-only.
+ * CPU would report.  The registers hold this task's PKRU: a trap from user
+ * mode finds its state live.  Only the enqueue store reaches a device
+ * page, whose U and W bits are then its protection (mm/lookup.c).
  */
-static uint32_t user_access_fault(uint64_t va, bool write)
+static uint32_t user_access_fault(uint64_t va, bool write, struct uvm_page *pg)
 {
-	uint64_t *pte = vm_walk(current()->proc->root, va, false);
-	uint64_t e = pte ? *pte : 0;
-	uint32_t err = PF_U | (write ? PF_W : 0);
-	bool present = (e & PTE_DEVICE) ? (e & PTE_U) && write : (e & PTE_P);
-	if (!present)
-		return err;
-	if (!(e & PTE_U) || (write && !(e & PTE_W)))
-		return err | PF_P;
-	if (pkru_denies((unsigned)(e >> 59 & 0xf), write))
-		return err | PF_P | PF_PK;
-	return 0;
+	uint32_t pkru = read_cr4() & CR4_PKE ? rdpkru() : 0;
+	return uvm_lookup(current()->proc->root, va, write ? UVM_WRITE | UVM_PORTAL : UVM_READ, pkru, pg);
 }
 
 /* Raise #PF at addr as the CPU would: CR2, the error code, the usual path. */
@@ -137,11 +116,11 @@ static bool read_source(struct trap_frame *tf, uint64_t src, struct accel_desc *
 	/* Which byte the CPU would fault on: the first one, or the first of
 	 * the next page (64 bytes span at most two). */
 	uint64_t last = src + sizeof(*d) - 1;
-	uint64_t bad = user_access_fault(src, false) || last < src ? src : ALIGN_DOWN(last, PAGE_SIZE);
+	uint64_t bad = user_access_fault(src, false, NULL) || last < src ? src : ALIGN_DOWN(last, PAGE_SIZE);
 	if (!canonical(bad) || !canonical(last))
 		process_fault(tf, SIGSEGV, "#GP on ENQCMD: source address not canonical");
-	uint32_t err = user_access_fault(bad, false);
-	raise_pf(tf, bad, err ? err : PF_U);
+	uint32_t err = user_access_fault(bad, false, NULL);
+	raise_pf(tf, bad, err ? err : X86_PF_USER);
 	return false;
 }
 
@@ -194,13 +173,13 @@ bool enqcmd_emulate(struct trap_frame *tf)
 
 	/* The enqueue store goes to whatever the address maps now, under its
 	 * protection now; only the device's portal can take it. */
-	uint32_t err = user_access_fault(dst, true);
+	struct uvm_page portal;
+	uint32_t err = user_access_fault(dst, true, &portal);
 	if (err) {
 		raise_pf(tf, dst, err);
 		return true;
 	}
-	uint64_t *pte = vm_walk(t->proc->root, dst, false);
-	if (!(*pte & PTE_DEVICE) || (*pte & PTE_ADDR) != accel_portal_phys())
+	if (!(portal.pte & PTE_DEVICE) || (portal.pte & PTE_ADDR) != accel_portal_phys())
 		process_fault(tf, SIGSEGV, "ENQCMD to an address that is not the device's portal");
 
 	/* The first dword becomes the PASID, with bit 31 (privileged) and the

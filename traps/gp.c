@@ -19,14 +19,16 @@
 #include "kernel/process.h"
 #include "kernel/task.h"
 #include "fpu/fpu.h"
-#include "traps/traps.h"
+#include "cpu/frame.h"
 #include "traps/gp.h"
 #include "traps/enqcmd.h"
 #include "lib/enqcmd_decode.h"
 
+#ifdef KESTREL_TEST
 /* Kernel test hook (kernel/pasid_test.c): switch the task out between the
  * fix-up and the retry, so the PASID must survive a save and a restore. */
 bool gp_fixup_then_reschedule;
+#endif
 
 /* NULL if the #GP was a thread's first ENQCMD and is now fixed; else why not. */
 static const char *enqcmd_fixup(struct trap_frame *tf)
@@ -47,8 +49,10 @@ static const char *enqcmd_fixup(struct trap_frame *tf)
 	xstate_finish_update(t, XFEATURE_PASID);
 	t->fpu.pasid_activated = true;	/* a second #GP is a real one */
 	t->fpu.pasid_fixups++;
+#ifdef KESTREL_TEST
 	if (gp_fixup_then_reschedule)
 		t->flags |= TIF_NEED_RESCHED;
+#endif
 	return NULL;
 }
 

@@ -7,4 +7,6 @@ struct trap_frame;
 void user_gp(struct trap_frame *tf);		/* kills the task unless fixed up */
 /* The same for a #GP of an instruction the caller decoded as ENQCMD. */
 void enqcmd_gp(struct trap_frame *tf);
-extern bool gp_fixup_then_reschedule;		/* a test hook */
+#ifdef KESTREL_TEST
+extern bool gp_fixup_then_reschedule;		/* a test hook, in the test kernel only */
+#endif

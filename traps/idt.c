@@ -4,6 +4,7 @@
  * when to allow interrupts again.
  */
 #include "kernel/kernel.h"
+#include "cpu/frame.h"
 #include "traps/traps.h"
 
 struct idt_gate {

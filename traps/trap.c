@@ -4,7 +4,9 @@
  */
 #include "kernel/kernel.h"
 #include "cpu/x86.h"
+#include "cpu/frame.h"
 #include "traps/traps.h"
+#include "cpu/extable.h"
 #include "drivers/pic.h"
 #include "kernel/process.h"
 #include "kernel/task.h"
@@ -14,54 +16,11 @@
 #include "lib/printf.h"
 #include "kernel/panic.h"
 
-static const char *const names[32] = {
-	[T_DE] = "#DE divide error", [T_DB] = "#DB debug", [T_NMI] = "NMI",
-	[T_BP] = "#BP breakpoint", [T_OF] = "#OF overflow", [T_BR] = "#BR bound range",
-	[T_UD] = "#UD invalid opcode", [T_NM] = "#NM device not available",
-	[T_DF] = "#DF double fault", [9] = "coprocessor segment overrun",
-	[T_TS] = "#TS invalid TSS", [T_NP] = "#NP segment not present",
-	[T_SS] = "#SS stack fault", [T_GP] = "#GP general protection",
-	[T_PF] = "#PF page fault", [T_MF] = "#MF x87 floating point",
-	[T_AC] = "#AC alignment check", [T_MC] = "#MC machine check",
-	[T_XM] = "#XM SIMD floating point", [T_VE] = "#VE virtualization",
-	[T_CP] = "#CP control protection",
-};
-
-const char *trap_name(unsigned vector)
-{
-	if (vector < 32)
-		return names[vector] ? names[vector] : "reserved exception";
-	return vector < T_IRQ0 + 16 ? "hardware interrupt" : "interrupt";
-}
-
-bool trap_from_user(const struct trap_frame *tf)
-{
-	return (tf->cs & 3) != 0;
-}
-
-void trap_print_frame(const struct trap_frame *tf)
-{
-	kprintf("  rip %016lx  cs %04lx  rflags %08lx  rsp %016lx  ss %04lx\n",
-		tf->rip, tf->cs, tf->rflags, tf->rsp, tf->ss);
-	kprintf("  rax %016lx  rbx %016lx  rcx %016lx  rdx %016lx\n", tf->rax, tf->rbx, tf->rcx, tf->rdx);
-	kprintf("  rsi %016lx  rdi %016lx  rbp %016lx  r8  %016lx\n", tf->rsi, tf->rdi, tf->rbp, tf->r8);
-	kprintf("  r9  %016lx  r10 %016lx  r11 %016lx  r12 %016lx\n", tf->r9, tf->r10, tf->r11, tf->r12);
-	kprintf("  r13 %016lx  r14 %016lx  r15 %016lx  cr2 %016lx\n", tf->r13, tf->r14, tf->r15, read_cr2());
-	kprintf("  vector %lu  error %lx  cr0 %lx  cr3 %lx  cr4 %lx\n",
-		tf->vector, tf->error, read_cr0(), read_cr3(), read_cr4());
-}
-
 extern const uint64_t vector_table[256];
-static irq_handler_t irq_handlers[16];
-
-void irq_register(unsigned irq, irq_handler_t fn)
-{
-	irq_handlers[irq] = fn;
-	pic_unmask(irq);
-}
-
 struct fixup_record last_fixup;
+#ifdef KESTREL_TEST
 bool (*trap_test_hook)(struct trap_frame *tf);
+#endif
 
 extern const struct extable_entry __start_extable[], __stop_extable[];
 
@@ -80,16 +39,6 @@ static bool extable_fixup(struct trap_frame *tf)
 		return true;
 	}
 	return false;
-}
-
-static void irq_dispatch(struct trap_frame *tf)
-{
-	unsigned irq = tf->vector - T_IRQ0;
-	if (pic_spurious(irq))
-		return;
-	pic_eoi(irq);
-	if (irq_handlers[irq])
-		irq_handlers[irq](tf);
 }
 
 /* The signal Linux would send for each exception, for the parent's wait4. */
@@ -214,8 +163,12 @@ void trap_dispatch(struct trap_frame *tf)
 	}
 	if (tf->vector == T_DB && debug_kernel(tf, dr6))
 		return;
-	if (extable_fixup(tf) || (trap_test_hook && trap_test_hook(tf)))
+	if (extable_fixup(tf))
 		return;
+#ifdef KESTREL_TEST
+	if (trap_test_hook && trap_test_hook(tf))
+		return;
+#endif
 	if (tf->vector == T_PF)
 		panic_frame(tf, "%s in kernel mode: error %lx, rip %lx, cr2 %lx", trap_name(tf->vector),
 			    tf->error, tf->rip, read_cr2());

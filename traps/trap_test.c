@@ -7,7 +7,9 @@
 #include "kernel/ktest.h"
 #include "kernel/time.h"
 #include "cpu/x86.h"
+#include "cpu/frame.h"
 #include "traps/traps.h"
+#include "cpu/extable.h"
 
 static void expect_fixup(struct ktest *t, uint64_t count, uint64_t vector, uint64_t error, uint64_t rip)
 {

@@ -16,15 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "kestrel.h"
+#include "uapi/xfeatures.h"
 
-/* XSAVE feature bits, SDM vol. 1 13.1 */
-static const char *const feature_names[64] = {
-	[0] = "x87", [1] = "SSE", [2] = "AVX", [3] = "MPX-BNDREGS", [4] = "MPX-BNDCSR",
-	[5] = "AVX512-opmask", [6] = "AVX512-ZMM_Hi256", [7] = "AVX512-Hi16_ZMM",
-	[8] = "PT", [9] = "PKRU", [10] = "PASID", [11] = "CET-U", [12] = "CET-S",
-	[13] = "HDC", [14] = "UINTR", [15] = "LBR", [16] = "HWP",
-	[17] = "AMX-TILECFG", [18] = "AMX-TILEDATA", [19] = "APX",
-};
+/* XSAVE feature bits, SDM vol. 1 13.1: the short names of the one table. */
+#define SHORT_NAME(bit, short, linux) [bit] = short,
+static const char *const feature_names[64] = { XFEATURE_LIST(SHORT_NAME) };
 
 /* "  label  0x0000000000000207  x87 SSE AVX PKRU", wrapped under itself. */
 static void print_mask(const char *label, unsigned long long mask)

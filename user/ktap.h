@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include "lib/ktap.h"
 
 static struct {
 	int planned, done, failed;	/* cases */
@@ -32,21 +33,30 @@ static struct {
 	int indent;
 } ktap_;
 
-static inline void ktap_vline_(const char *fmt, va_list ap)
+/* Standard output, one write(2) per line, past short writes. */
+static inline void ktap_write_(const char *s, size_t n)
 {
-	char line[512];
-	int n = snprintf(line, sizeof(line), "%*s", ktap_.indent, "");
-
-	n += vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
-	if (n > (int)sizeof(line) - 2)		/* cut long lines, keep the newline */
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	for (int off = 0; off < n; ) {
-		ssize_t w = write(1, line + off, n - off);
+	for (size_t off = 0; off < n; ) {
+		ssize_t w = write(1, s + off, n - off);
 		if (w <= 0)
 			return;		/* nowhere left to report to */
-		off += w;
+		off += (size_t)w;
 	}
+}
+
+/* Where this program's KTAP goes: lib/ktap.h's emitter, at KTAP_INDENT. */
+static inline struct ktap_out ktap_out_(void)
+{
+	return (struct ktap_out){ .write = ktap_write_, .indent = (unsigned)ktap_.indent };
+}
+
+static inline void ktap_vline_(const char *fmt, va_list ap)
+{
+	char text[KTAP_LINE_MAX];
+	struct ktap_out o = ktap_out_();
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	ktap_emit_line(&o, text);
 }
 
 /* One line at the document's indentation; "# ..." lines are diagnostics. */
@@ -89,15 +99,16 @@ static inline void ktap_note(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	ktap_print("# %s", msg);
+	struct ktap_out o = ktap_out_();
+	ktap_emit_diag(&o, msg);
 }
 
 static inline void ktap_plan(int n)
 {
 	ktap_set_indent_();
 	ktap_.planned = n;
-	ktap_print("KTAP version 1");
-	ktap_print("1..%d", n);
+	struct ktap_out o = ktap_out_();
+	ktap_emit_plan(&o, NULL, (unsigned long)n);
 }
 
 /*
@@ -130,7 +141,8 @@ static inline void ktap_result(const char *name)
 	ktap_.done++;
 	ktap_.failed += !ok;
 	ktap_.case_failures = 0;
-	ktap_print("%s %d %s", ok ? "ok" : "not ok", ktap_.done, name);
+	struct ktap_out o = ktap_out_();
+	ktap_emit_result(&o, ok, (unsigned long)ktap_.done, name, NULL);
 }
 
 /* End the current case as skipped; a failure seen before still counts. */
@@ -141,7 +153,8 @@ static inline void ktap_skip(const char *name, const char *reason)
 		return;
 	}
 	ktap_.done++;
-	ktap_print("ok %d %s # SKIP %s", ktap_.done, name, reason);
+	struct ktap_out o = ktap_out_();
+	ktap_emit_skip(&o, (unsigned long)ktap_.done, name, reason);
 }
 
 /* The program's exit status: 0 iff every planned case ran and none failed. */

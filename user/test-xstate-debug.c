@@ -31,6 +31,7 @@
 #include <time.h>
 #include "child.h"
 #include "ktap.h"
+#include "raw_syscall.h"
 
 #define PROG "test-xstate-debug"
 #define VALUE 0x1234567890abcdefull	/* what the parent writes into XMM0 */
@@ -550,6 +551,19 @@ static const char *bad_pointers_efault(void)
 	return NULL;
 }
 
+/* The test kernel's fpu_selftest call takes a feature number from the
+ * user: one that is not an XSAVE feature index (0..63) or not enabled is
+ * -EINVAL, never a shift by the user's number. */
+static const char *selftest_refuses_bad_features(void)
+{
+	long bad[] = { 64, 200, -1, 63, 0x100000000l + 1 };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		long r = raw_syscall2(KSYS_fpu_selftest, bad[i], 0);
+		KTAP_EXPECT(r == -EINVAL, "kestrel_fpu_selftest(%ld) = %ld, want -EINVAL", bad[i], r);
+	}
+	return NULL;
+}
+
 static const struct ktap_case cases[] = {
 	{ "get_returns_standard_image", get_returns_standard_image },
 	{ "bad_tid_esrch", bad_tid_esrch },
@@ -561,6 +575,7 @@ static const struct ktap_case cases[] = {
 	{ "get_own_state_is_live", get_own_state_is_live },
 	{ "set_own_state_applies_at_once", set_own_state_applies_at_once },
 	{ "bad_pointers_efault", bad_pointers_efault },
+	{ "selftest_refuses_bad_features", selftest_refuses_bad_features },
 };
 
 int main(int argc, char **argv)

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include "cpu.h"
 #include "child.h"
 #include "ktap.h"
 
@@ -26,33 +27,11 @@
 
 /* ---- what the CPU has and the kernel enabled ---- */
 
-static struct {
-	bool osxsave, avx, avx512, avx512bw, pku;
-	uint64_t xcr0;
-} cpu;
+static struct user_cpu cpu;
 
 static void detect(void)
 {
-	unsigned a, b, c, d, max = __get_cpuid_max(0, NULL);
-
-	__cpuid_count(1, 0, a, b, c, d);
-	cpu.osxsave = c >> 27 & 1;	/* CR4.OSXSAVE: XGETBV is allowed */
-	bool avx = c >> 28 & 1;
-	cpu.xcr0 = 3;			/* without XSAVE: x87 and SSE, through FXSAVE */
-	if (cpu.osxsave) {
-		__asm__ volatile("xgetbv" : "=a"(a), "=d"(d) : "c"(0));
-		cpu.xcr0 = (uint64_t)d << 32 | a;
-	}
-	b = c = 0;
-	if (max >= 7)
-		__cpuid_count(7, 0, a, b, c, d);
-	/* A feature is usable only if the CPU has it AND the kernel set its
-	 * XCR0 bits (SDM vol. 1 13.3): otherwise its instructions #UD. */
-	cpu.avx = avx && (cpu.xcr0 & 0x6) == 0x6;
-	cpu.avx512 = cpu.avx && (b >> 16 & 1) && (cpu.xcr0 & 0xe0) == 0xe0;
-	cpu.avx512bw = cpu.avx512 && (b >> 30 & 1);	/* KMOVQ needs AVX512BW */
-	/* CPUID.7.0:ECX.OSPKE[4] mirrors CR4.PKE; PKRU is switched only if XCR0[9]. */
-	cpu.pku = (c >> 4 & 1) && (cpu.xcr0 >> 9 & 1);
+	cpu = user_cpu_detect();
 }
 
 static const char *describe_cpu(char *buf, size_t len)

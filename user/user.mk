@@ -9,7 +9,7 @@ USER_OPT	:= $(if $(filter 1,$(USER_DEBUG)),-Og,-O2)
 USER_CFLAGS	:= -static $(USER_OPT) -g -Wall -Wextra -Werror -std=gnu11 -Iuser -I.
 USER_PROGS	:= $(sort $(basename $(notdir $(wildcard user/*.c))))
 USER_BINS	:= $(addprefix $(BUILD)/user/,$(USER_PROGS))
-USER_HDRS	:= $(wildcard user/*.h uapi/*.h)
+USER_HDRS	:= $(wildcard user/*.h uapi/*.h) lib/ktap.h
 
 # The programs are rebuilt when the flags change (USER_DEBUG on or off).
 $(BUILD)/user-cflags.txt: FORCE

@@ -13,9 +13,7 @@ iso=$1 elf=$2
 port=${GDB_PORT:-1234}
 sock=build/debug-console.sock log=build/debug-serial.log
 rm -f "$sock" "$log"
-setsid qemu-system-x86_64 -accel tcg -cpu "${QEMU_CPU:-max}" -m 256M -smp 1 -boot d -no-reboot \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso" \
-	-display none -monitor none \
+setsid tools/qemu.py --cpu "${QEMU_CPU:-max}" "$iso" -monitor none \
 	-chardev socket,id=com1,path="$sock",server=on,wait=off,logfile="$log" -serial chardev:com1 \
 	-gdb tcp:127.0.0.1:"$port" -S </dev/null &
 qemu=$!

@@ -22,6 +22,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(ROOT / 'tools'))
+from qemu import qemu_argv  # noqa: E402  (the one QEMU command line)
 OUT = ROOT / 'build' / 'gdb-test'
 ISODIR = ROOT / 'build' / 'isodir'
 BOCHS_PREFIX = Path(os.environ.get('KESTREL_CACHE', Path.home() / '.cache' / 'kestrel')) / 'bochs-3.0'
@@ -56,10 +58,8 @@ def free_port():
 def emulator(emu, iso, port, serial, cpu='max'):
     """The emulator's argv and working directory, halted for GDB."""
     if emu == 'qemu':
-        return ['qemu-system-x86_64', '-accel', 'tcg', '-cpu', cpu, '-m', '256M', '-smp', '1',
-                '-boot', 'd', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
-                '-cdrom', str(iso), '-display', 'none', '-serial', f'file:{serial}',
-                '-monitor', 'none', '-gdb', f'tcp:127.0.0.1:{port}', '-S'], ROOT
+        return qemu_argv(cpu, iso, '-serial', f'file:{serial}', '-monitor', 'none',
+                         '-gdb', f'tcp:127.0.0.1:{port}', '-S'), ROOT
     cwd = OUT / 'bochs'
     cwd.mkdir(parents=True, exist_ok=True)
     cfg = (ROOT / 'tools' / 'bochsrc.txt').read_text().replace('@ISO@', str(iso))

@@ -12,9 +12,7 @@ if ! command -v gdb >/dev/null || [ ! -f "$iso" ]; then
 fi
 port=$((20000 + $$ % 20000))
 log=build/gdb-test.log
-qemu-system-x86_64 -accel tcg -cpu max -m 256M -smp 1 -boot d -no-reboot \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso" \
-	-display none -serial null -monitor none -gdb tcp:127.0.0.1:$port -S &
+tools/qemu.py "$iso" -serial null -monitor none -gdb tcp:127.0.0.1:$port -S &
 qemu=$!
 trap 'kill $qemu 2>/dev/null || true' EXIT
 timeout 60 gdb -q -batch -x tools/gdb/kestrel.gdb \

@@ -1,0 +1,6 @@
+/* The GDT and the TSS (cpu/gdt.c): segments, the IST stacks, RSP0. */
+#pragma once
+#include <stdint.h>
+
+void gdt_init(void);
+void tss_set_rsp0(uint64_t rsp0);
