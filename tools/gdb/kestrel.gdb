@@ -14,9 +14,12 @@ set confirm off
 set disassembly-flavor intel
 # Kestrel's source paths are relative to the repository root.
 directory .
-define kbreak
-	hbreak $arg0
-end
-document kbreak
-Set a hardware breakpoint on a kernel function (safe before paging is on).
+# kbreak (hbreak with its whole argument, condition included) is in
+# tools/gdb/kestrel/__init__.py.
+# The Python extension (tools/gdb/kestrel/): kps, ktask, kframe, kxstate,
+# kxdiff, kuser, and the unwinder that takes bt through trap frames.
+python
+import os, sys
+sys.path.insert(0, os.path.abspath("tools/gdb"))
+import kestrel
 end
