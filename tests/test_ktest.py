@@ -354,13 +354,13 @@ class JudgeTest(unittest.TestCase):
                          ['[bochs-spr] SKIP    fpu.xsaves (no XSAVES)'])
 
     def test_cmdline(self):
-        with mock.patch.object(ktest, 'default_cmdline', return_value='console=com1 ktest=none'):
+        with mock.patch.object(ktest.rows, 'default_cmdline', return_value='console=com1 ktest=none'):
             self.assertEqual(ktest.make_cmdline('all', ''), 'console=com1 ktest=all')
             self.assertEqual(ktest.make_cmdline('all', 'ktest=pmm v=1'), 'console=com1 ktest=pmm v=1')
             self.assertEqual(ktest.make_cmdline('pmm,trap', 'v=1'), 'console=com1 ktest=pmm,trap v=1')
             self.assertEqual(ktest.make_cmdline(None, 'v=1'), 'console=com1 ktest=none v=1')
         # make run EMU=bochs passes its CMDLINE, which is also the ISO's default: once only.
-        with mock.patch.object(ktest, 'default_cmdline', return_value='init=sh amx'):
+        with mock.patch.object(ktest.rows, 'default_cmdline', return_value='init=sh amx'):
             self.assertEqual(ktest.make_cmdline(None, 'init=sh'), 'amx init=sh')
             self.assertEqual(ktest.make_cmdline(None, 'init=hello amx'), 'init=hello amx')
 
@@ -420,7 +420,7 @@ class RunTest(unittest.TestCase):
                         'for a; do case "$a" in file:*) log="${a#file:}";; esac; done\n' + script)
         fake.chmod(0o755)
         args = mock.Mock(timeout=timeout, max_output=4, suite_timeout=60)
-        with mock.patch.object(ktest, 'QEMU', str(fake)), mock.patch.object(ktest, 'OUT', self.dir):
+        with mock.patch.object(ktest.rows, 'QEMU', str(fake)), mock.patch.object(ktest.rows, 'OUT', self.dir):
             return ktest.run_row('tcg-max', self.dir / 'x.iso', args, True)
 
     def test_qemu_row_pass_fail_panic_crash(self):
@@ -447,7 +447,7 @@ class RunTest(unittest.TestCase):
                         'for a; do case "$a" in file:*) log="${a#file:}";; esac; done\n' + script)
         fake.chmod(0o755)
         args = mock.Mock(timeout=20, max_output=4, suite_timeout=0.5)
-        with mock.patch.object(ktest, 'QEMU', str(fake)), mock.patch.object(ktest, 'OUT', self.dir):
+        with mock.patch.object(ktest.rows, 'QEMU', str(fake)), mock.patch.object(ktest.rows, 'OUT', self.dir):
             cases, _ = ktest.run_row('tcg-max', self.dir / 'x.iso', args, True)
         self.assertEqual([(c.name, c.status) for c in cases], [('sched.a', PASS), ('sched', FAIL)])
         self.assertIn("in 'sched' (suite time limit)", cases[-1].reason)
@@ -461,9 +461,9 @@ class RunTest(unittest.TestCase):
                         f'cat {self.dir}/ktap > "$log"; exit 3\n')
         fake.chmod(0o755)
         out = io.StringIO()
-        with mock.patch.object(ktest, 'QEMU', str(fake)), mock.patch.object(ktest, 'OUT', self.dir), \
+        with mock.patch.object(ktest.rows, 'QEMU', str(fake)), mock.patch.object(ktest.rows, 'OUT', self.dir), \
                 mock.patch.object(ktest, 'make_iso', return_value=ktest.ROOT / 'x.iso'), \
-                mock.patch.object(ktest, 'default_cmdline', return_value=''), \
+                mock.patch.object(ktest.rows, 'default_cmdline', return_value=''), \
                 contextlib.redirect_stdout(out):
             status = ktest.main(['--row', 'tcg-max', '--suite', 'pmm'])
         lines = out.getvalue().splitlines()
@@ -480,10 +480,10 @@ class RunTest(unittest.TestCase):
         self.assertEqual(ktest.recap([]), [])
 
     def test_missing_emulator_is_a_skip(self):
-        with mock.patch.object(ktest, 'QEMU', 'no-such-qemu-binary'):
+        with mock.patch.object(ktest.rows, 'QEMU', 'no-such-qemu-binary'):
             self.assertEqual(ktest.run_row('tcg-max', None, None, True),
                              ([], 'no-such-qemu-binary not found'))
-        with mock.patch.object(ktest, 'BOCHS_PREFIX', self.dir / 'nope'):
+        with mock.patch.object(ktest.rows, 'BOCHS_PREFIX', self.dir / 'nope'):
             self.assertEqual(ktest.run_row('bochs-spr', None, None, True),
                              ([], 'bochs 3.0 not built: run make deps'))
 
