@@ -376,6 +376,30 @@ static void error_bad_arguments(void)
 	EXPECT_EQ(strcmp(xstate_strerror(-2147483647 - 1), "unknown error"), 0);
 }
 
+/*
+ * The one table of names (uapi/xfeatures.h) against Linux's
+ * xfeature_names[] (arch/x86/kernel/fpu/xstate.c), word for word: bit 12
+ * is CET supervisor state (SDM vol. 1 13.1), which Linux names for KVM.
+ */
+static void xfeature_names_are_linux(void)
+{
+	static const char *const linux_names[] = {
+		"x87 floating point registers", "SSE registers", "AVX registers",
+		"MPX bounds registers", "MPX CSR", "AVX-512 opmask", "AVX-512 Hi256",
+		"AVX-512 ZMM_Hi256", "Processor Trace (unused)", "Protection Keys User registers",
+		"PASID state", "Control-flow User registers",
+		"Control-flow Kernel registers (KVM only)", "unknown xstate feature",
+		"unknown xstate feature", "unknown xstate feature", "unknown xstate feature",
+		"AMX Tile config", "AMX Tile data", "APX registers",
+	};
+	for (int i = 0; i < (int)ARRAY_SIZE(linux_names); i++)
+		if (strcmp(xfeature_name(i), linux_names[i]) != 0)
+			fail("bit %d is \"%s\", Linux says \"%s\"", i, xfeature_name(i), linux_names[i]);
+	EXPECT_EQ(strcmp(xfeature_name(63), "unknown xstate feature"), 0);
+	EXPECT_EQ(strcmp(xfeature_name(-1), "unknown xstate feature"), 0);
+	EXPECT_EQ(strcmp(xfeature_name(64), "unknown xstate feature"), 0);
+}
+
 /* ---- dump parser cases ---- */
 
 static int parse_text(const char *text, struct xstate_cpuid *c, char *err, size_t errlen)
@@ -610,6 +634,7 @@ static const struct {
 	{ "error_bad_cpuid", error_bad_cpuid },
 	{ "error_too_big", error_too_big },
 	{ "error_bad_arguments", error_bad_arguments },
+	{ "xfeature_names_are_linux", xfeature_names_are_linux },
 	{ "parse_variants", parse_variants },
 	{ "parse_errors", parse_errors },
 };

@@ -32,6 +32,7 @@
 #include "child.h"
 #include "ktap.h"
 #include "raw_syscall.h"
+#include "xregs.h"
 
 #define PROG "test-xstate-debug"
 #define VALUE 0x1234567890abcdefull	/* what the parent writes into XMM0 */
@@ -65,39 +66,25 @@ static bool pku_enabled(void)
 
 /* ---- the victim ---- */
 
-struct snap {
-	uint64_t xmm[16][2];
-	uint32_t mxcsr, pkru;
-} __attribute__((aligned(16)));
-
-_Static_assert(sizeof(struct snap) == 272, "the asm stores MXCSR at 256 and PKRU at 260");
-
 static const uint32_t mxcsr_default = 0x1f80;
 
-#define X16(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) \
-	       M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15)
-#define LDX(n) "movdqu " #n "*16(%[pat]), %%xmm" #n "\n\t"
-#define STX(n) "movdqu %%xmm" #n ", " #n "*16(%%r9)\n\t"
-
 /* Load *pat, then n rounds of sched_yield, nanosleep(1 ms), snapshot into snaps[round]. */
-static void hold_pattern(const struct snap *pat, struct snap *snaps, unsigned long n, bool pku)
+static void hold_pattern(const struct xregs_sse *pat, struct xregs_sse *snaps, unsigned long n, bool pku)
 {
 	static const struct timespec ms = { 0, 1000000 };
 
 	__asm__ volatile(
-		X16(LDX)
-		"ldmxcsr 256(%[pat])\n\t"
+		XR_SSE_LOAD("%[pat]")
 		"test %[pku], %[pku]\n\tjz 1f\n\t"
-		"mov 260(%[pat]), %%eax\n\txor %%ecx, %%ecx\n\txor %%edx, %%edx\n\twrpkru\n"
+		XR_LOAD_PKRU(XR_SSE_PKRU, "%[pat]")
 		"1:\n\t"
 		"mov %[snaps], %%r9\n\tmov %[n], %%r8\n"
 		"2:\n\t"
 		"mov %[yield], %%eax\n\tsyscall\n\t"
 		"mov %[sleep], %%eax\n\tmov %[ms], %%rdi\n\txor %%esi, %%esi\n\tsyscall\n\t"
-		X16(STX)
-		"stmxcsr 256(%%r9)\n\t"
+		XR_SSE_STORE("%%r9")
 		"test %[pku], %[pku]\n\tjz 3f\n\t"
-		"xor %%ecx, %%ecx\n\trdpkru\n\tmov %%eax, 260(%%r9)\n"
+		XR_STORE_PKRU(XR_SSE_PKRU, "%%r9")
 		"3:\n\t"
 		"add %[size], %%r9\n\t"
 		"dec %%r8\n\tjnz 2b\n\t"
@@ -107,11 +94,10 @@ static void hold_pattern(const struct snap *pat, struct snap *snaps, unsigned lo
 		  [yield] "i"(SYS_sched_yield), [sleep] "i"(SYS_nanosleep), [size] "i"(sizeof(*pat)),
 		  [dflt] "m"(mxcsr_default)
 		: "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r11", "memory", "cc",
-		  "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
-		  "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+		  XR_XMM_CLOBBERS);
 }
 
-static void victim_pattern(struct snap *s)
+static void victim_pattern(struct xregs_sse *s)
 {
 	for (int n = 0; n < 16; n++)
 		for (int h = 0; h < 2; h++)
@@ -121,7 +107,7 @@ static void victim_pattern(struct snap *s)
 }
 
 /* The first difference between want and got, or NULL. */
-static const char *diff(const struct snap *want, const struct snap *got, bool pku, char *buf, size_t len)
+static const char *diff(const struct xregs_sse *want, const struct xregs_sse *got, bool pku, char *buf, size_t len)
 {
 	for (int n = 0; n < 16; n++)
 		for (int h = 0; h < 2; h++)
@@ -143,8 +129,8 @@ static const char *diff(const struct snap *want, const struct snap *got, bool pk
 
 static int victim_main(void)
 {
-	static struct snap snaps[ROUNDS];
-	struct snap states[3];		/* 0: the pattern, 3 and 4: the two edits */
+	static struct xregs_sse snaps[ROUNDS];
+	struct xregs_sse states[3];		/* 0: the pattern, 3 and 4: the two edits */
 	bool pku = pku_enabled();
 	int state = 0;
 	char why[160];
@@ -441,7 +427,7 @@ static const char *set_own_state_applies_at_once(void)
 	long self = raw_syscall0(SYS_gettid), r = kestrel_xstate_get(self, img, info.std_size);
 	if (!KTAP_EXPECT(r == (long)info.std_size, "get(own tid) = %ld", r))
 		return NULL;
-	struct snap pat, want, got;
+	struct xregs_sse pat, want, got;
 	char why[160];
 	victim_pattern(&pat);
 	want = pat;
@@ -450,21 +436,16 @@ static const char *set_own_state_applies_at_once(void)
 		memcpy(img + OFF_XMM(n), want.xmm[n], 16);
 	*u32(img, OFF_MXCSR) = want.mxcsr;
 
-#define STO(n) "movdqu %%xmm" #n ", " #n "*16(%[out])\n\t"
 	__asm__ volatile(
-		X16(LDX)
-		"ldmxcsr 256(%[pat])\n\t"
+		XR_SSE_LOAD("%[pat]")
 		"syscall\n\t"
-		X16(STO)
-		"stmxcsr 256(%[out])\n\t"
+		XR_SSE_STORE("%[out]")
 		"ldmxcsr %[dflt]\n\t"
 		: "=a"(r)
 		: "a"(KSYS_xstate_set), "D"(self), "S"(img), "d"((long)info.std_size),
 		  [pat] "r"(&pat), [out] "r"(&got), [dflt] "m"(mxcsr_default)
 		: "rcx", "r11", "memory",
-		  "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
-		  "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
-#undef STO
+		  XR_XMM_CLOBBERS);
 	KTAP_EXPECT(r == 0, "kestrel_xstate_set(own tid) = %ld", r);
 	KTAP_EXPECT(!diff(&want, &got, false, why, sizeof(why)), "right after the call: %s", why);
 	free(img);
@@ -478,7 +459,7 @@ static const char *get_own_state_is_live(void)
 	if (!usable(&skip))
 		return skip;
 	uint8_t *img = new_image();
-	struct snap pat;
+	struct xregs_sse pat;
 	static const uint16_t fcw = 0x0e7f;	/* round toward zero, 53-bit precision */
 	long r, self = raw_syscall0(SYS_gettid);
 	char why[160];
@@ -487,8 +468,7 @@ static const char *get_own_state_is_live(void)
 	/* x87 in use too (a value pushed, FCW changed), so its component is
 	 * saved, not assumed init; and it must not carry a stale MXCSR in. */
 	__asm__ volatile(
-		X16(LDX)
-		"ldmxcsr 256(%[pat])\n\t"
+		XR_SSE_LOAD("%[pat]")
 		"fninit\n\tfldcw %[fcw]\n\tfld1\n\t"
 		"syscall\n\t"
 		"fstp %%st(0)\n\tfninit\n\t"
@@ -497,11 +477,10 @@ static const char *get_own_state_is_live(void)
 		: "a"(KSYS_xstate_get), "D"(self), "S"(img), "d"((long)info.std_size),
 		  [pat] "r"(&pat), [fcw] "m"(fcw), [dflt] "m"(mxcsr_default)
 		: "rcx", "r11", "memory", "st",
-		  "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
-		  "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+		  XR_XMM_CLOBBERS);
 	if (!KTAP_EXPECT(r == (long)info.std_size, "kestrel_xstate_get(own tid) = %ld", r))
 		return NULL;
-	struct snap got = { .mxcsr = *u32(img, OFF_MXCSR) };
+	struct xregs_sse got = { .mxcsr = *u32(img, OFF_MXCSR) };
 	for (int n = 0; n < 16; n++)
 		memcpy(got.xmm[n], img + OFF_XMM(n), 16);
 	KTAP_EXPECT(!diff(&pat, &got, false, why, sizeof(why)), "in the image: %s", why);

@@ -22,6 +22,7 @@
 #include "cpu.h"
 #include "child.h"
 #include "ktap.h"
+#include "xregs.h"
 
 #define PROG "test-xstate"
 
@@ -42,26 +43,7 @@ static const char *describe_cpu(char *buf, size_t len)
 	return buf;
 }
 
-/* ---- the register image a worker loads and stores ---- */
-
-struct x87reg {
-	uint64_t mant;
-	uint16_t sexp;
-	uint8_t pad[6];		/* FSTP m80 writes 10 bytes; slots are 16 */
-};
-
-struct regs {
-	uint64_t v[32][8];	/* zmm0-31 in 64-byte slots: xmm is v[n][0..1] */
-	uint64_t k[8];
-	struct x87reg st[8];	/* in push order: st[7] ends up in ST(0) */
-	uint32_t mxcsr, pkru;
-	uint16_t fcw;
-} __attribute__((aligned(64)));
-
-/* The asm below addresses the fields by these offsets. */
-_Static_assert(offsetof(struct regs, k) == 2048 && offsetof(struct regs, st) == 2112 &&
-	       offsetof(struct regs, mxcsr) == 2240 && offsetof(struct regs, pkru) == 2244 &&
-	       offsetof(struct regs, fcw) == 2248, "struct regs layout");
+/* ---- the register image a worker loads and stores: struct xregs (xregs.h) ---- */
 
 enum { FL_AVX = 1, FL_AVX512 = 2, FL_BW = 4, FL_PKU = 8 };
 
@@ -85,7 +67,7 @@ static uint32_t seed_of(uint32_t tag)
 	return (tag * inv) ^ TAG_K;
 }
 
-static void make_regs(struct regs *r, uint64_t seed, unsigned round)
+static void make_regs(struct xregs *r, uint64_t seed, unsigned round)
 {
 	uint32_t tag = tag_of(seed);
 
@@ -113,49 +95,30 @@ static void make_regs(struct regs *r, uint64_t seed, unsigned round)
 
 static const uint32_t mxcsr_default = 0x1f80;
 
-#define X8(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7)
-#define X16(M) X8(M) M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15)
-#define HI16(M) M(16) M(17) M(18) M(19) M(20) M(21) M(22) M(23) \
-		M(24) M(25) M(26) M(27) M(28) M(29) M(30) M(31)
-#define LDX(n) "movdqu " #n "*64(%[in]), %%xmm" #n "\n\t"
-#define STX(n) "movdqu %%xmm" #n ", " #n "*64(%[out])\n\t"
-#define LDY(n) "vmovdqu " #n "*64(%[in]), %%ymm" #n "\n\t"
-#define STY(n) "vmovdqu %%ymm" #n ", " #n "*64(%[out])\n\t"
-#define LDZ(n) "vmovdqu64 " #n "*64(%[in]), %%zmm" #n "\n\t"
-#define STZ(n) "vmovdqu64 %%zmm" #n ", " #n "*64(%[out])\n\t"
-#define LDKQ(n) "kmovq 2048+" #n "*8(%[in]), %%k" #n "\n\t"
-#define STKQ(n) "kmovq %%k" #n ", 2048+" #n "*8(%[out])\n\t"
-#define LDKW(n) "kmovw 2048+" #n "*8(%[in]), %%k" #n "\n\t"
-#define STKW(n) "kmovw %%k" #n ", 2048+" #n "*8(%[out])\n\t"
-#define FLD(n) "fldt 2112+" #n "*16(%[in])\n\t"
-#define FSTP(n) "fstpt 2112+(7-" #n ")*16(%[out])\n\t"	/* ST(0) is the last pushed */
-#define OFF_MXCSR "2240"
-#define OFF_PKRU "2244"
-#define OFF_FCW "2248"
 
 /*
  * Load *in into every enabled register, then `yields` times: sched_yield,
  * then spin on RDTSC for `spin` TSC ticks, registers alone (the timer's
  * chance to preempt us at any instruction); then store everything into *out.
  */
-static void load_yield_store(const struct regs *in, struct regs *out, unsigned flags,
+static void load_yield_store(const struct xregs *in, struct xregs *out, unsigned flags,
 			     unsigned long yields, unsigned long spin)
 {
 	__asm__ volatile(
 		/* load */
 		"test %[avx512], %[fl]\n\tjz 10f\n\t"
-		X16(LDZ) HI16(LDZ)
-		"test %[bw], %[fl]\n\tjz 11f\n\t" X8(LDKQ) "jmp 13f\n"
-		"11:\n\t" X8(LDKW) "jmp 13f\n"
-		"10:\n\ttest %[avx], %[fl]\n\tjz 12f\n\t" X16(LDY) "jmp 13f\n"
-		"12:\n\t" X16(LDX)
+		XR_X16(XR_LDZ, "%[in]") XR_HI16(XR_LDZ, "%[in]")
+		"test %[bw], %[fl]\n\tjz 11f\n\t" XR_X8(XR_LDKQ, "%[in]") "jmp 13f\n"
+		"11:\n\t" XR_X8(XR_LDKW, "%[in]") "jmp 13f\n"
+		"10:\n\ttest %[avx], %[fl]\n\tjz 12f\n\t" XR_X16(XR_LDY, "%[in]") "jmp 13f\n"
+		"12:\n\t" XR_X16(XR_LDX, "%[in]")
 		"13:\n\t"
-		"ldmxcsr " OFF_MXCSR "(%[in])\n\t"
+		"ldmxcsr " XR_MXCSR "(%[in])\n\t"
 		"fninit\n\t"
-		"fldcw " OFF_FCW "(%[in])\n\t"
-		X8(FLD)
+		"fldcw " XR_FCW "(%[in])\n\t"
+		XR_X8(XR_FLD, "%[in]")
 		"test %[pku], %[fl]\n\tjz 14f\n\t"
-		"mov " OFF_PKRU "(%[in]), %%eax\n\txor %%ecx, %%ecx\n\txor %%edx, %%edx\n\twrpkru\n"
+		XR_LOAD_PKRU(XR_PKRU, "%[in]")
 		"14:\n\t"
 		/* the loop: registers only, plus the kernel */
 		"mov %[yields], %%r8\n"
@@ -168,19 +131,19 @@ static void load_yield_store(const struct regs *in, struct regs *out, unsigned f
 		"dec %%r8\n\tjnz 15b\n\t"
 		/* store, the load's mirror image */
 		"test %[pku], %[fl]\n\tjz 20f\n\t"
-		"xor %%ecx, %%ecx\n\trdpkru\n\tmov %%eax, " OFF_PKRU "(%[out])\n"
+		XR_STORE_PKRU(XR_PKRU, "%[out]")
 		"20:\n\t"
-		X8(FSTP)
-		"fnstcw " OFF_FCW "(%[out])\n\t"
+		XR_X8(XR_FSTP, "%[out]")
+		"fnstcw " XR_FCW "(%[out])\n\t"
 		"fninit\n\t"		/* the C default FCW; the stack is empty again */
-		"stmxcsr " OFF_MXCSR "(%[out])\n\t"
+		"stmxcsr " XR_MXCSR "(%[out])\n\t"
 		"ldmxcsr %[dflt]\n\t"
 		"test %[avx512], %[fl]\n\tjz 21f\n\t"
-		X16(STZ) HI16(STZ)
-		"test %[bw], %[fl]\n\tjz 22f\n\t" X8(STKQ) "jmp 24f\n"
-		"22:\n\t" X8(STKW) "jmp 24f\n"
-		"21:\n\ttest %[avx], %[fl]\n\tjz 23f\n\t" X16(STY) "jmp 24f\n"
-		"23:\n\t" X16(STX)
+		XR_X16(XR_STZ, "%[out]") XR_HI16(XR_STZ, "%[out]")
+		"test %[bw], %[fl]\n\tjz 22f\n\t" XR_X8(XR_STKQ, "%[out]") "jmp 24f\n"
+		"22:\n\t" XR_X8(XR_STKW, "%[out]") "jmp 24f\n"
+		"21:\n\ttest %[avx], %[fl]\n\tjz 23f\n\t" XR_X16(XR_STY, "%[out]") "jmp 24f\n"
+		"23:\n\t" XR_X16(XR_STX, "%[out]")
 		"24:\n\t"
 		/* Leave no dirty upper halves to slow down the SSE code that follows. */
 		"test %[avx], %[fl]\n\tjz 25f\n\tvzeroupper\n"
@@ -192,8 +155,7 @@ static void load_yield_store(const struct regs *in, struct regs *out, unsigned f
 		/* Code compiled without -mavx512f keeps nothing in zmm16-31,
 		 * opmasks or upper halves, so only these need naming. */
 		: "rax", "rcx", "rdx", "r8", "r9", "r11", "memory", "cc",
-		  "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
-		  "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15",
+		  XR_XMM_CLOBBERS,
 		  "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)", "st(7)");
 }
 
@@ -214,7 +176,7 @@ static const char *whose(uint64_t v, uint32_t tag, char *buf, size_t len)
 }
 
 /* The first register that differs, described in msg; false if none. */
-static bool first_difference(const struct regs *want, const struct regs *got, unsigned flags,
+static bool first_difference(const struct xregs *want, const struct xregs *got, unsigned flags,
 			     uint32_t tag, char *msg, size_t len)
 {
 	char w[120];
@@ -300,7 +262,7 @@ struct stress_result {
 
 static void stress(uint64_t seed, unsigned seconds, struct stress_result *res)
 {
-	static struct regs in, out;
+	static struct xregs in, out;
 	unsigned flags = (cpu.avx ? FL_AVX : 0) | (cpu.avx512 ? FL_AVX512 : 0) |
 			 (cpu.avx512bw ? FL_BW : 0) | (cpu.pku ? FL_PKU : 0);
 	uint64_t rng = seed * 2 + 1, end = now_ms() + seconds * 1000ull;
@@ -406,7 +368,7 @@ static struct { uint8_t b[512]; } init_fx __attribute__((aligned(16)));
 
 static int init_check_main(void)
 {
-	static struct regs r;
+	static struct xregs r;
 	const uint8_t *fx = init_fx.b;
 	int bad = 0;
 
@@ -432,11 +394,13 @@ static int init_check_main(void)
 	 * opmasks, so reading them now is as good as at the first instruction. */
 	detect();
 	if (cpu.avx512 && cpu.avx512bw)
-		__asm__ volatile(X16(STZ) HI16(STZ) X8(STKQ) :: [out] "r"(&r) : "memory");
+		__asm__ volatile(XR_X16(XR_STZ, "%[out]") XR_HI16(XR_STZ, "%[out]") XR_X8(XR_STKQ, "%[out]")
+				 :: [out] "r"(&r) : "memory");
 	else if (cpu.avx512)
-		__asm__ volatile(X16(STZ) HI16(STZ) X8(STKW) :: [out] "r"(&r) : "memory");
+		__asm__ volatile(XR_X16(XR_STZ, "%[out]") XR_HI16(XR_STZ, "%[out]") XR_X8(XR_STKW, "%[out]")
+				 :: [out] "r"(&r) : "memory");
 	else if (cpu.avx)
-		__asm__ volatile(X16(STY) :: [out] "r"(&r) : "memory");
+		__asm__ volatile(XR_X16(XR_STY, "%[out]") :: [out] "r"(&r) : "memory");
 	for (int i = 0; cpu.avx && i < (cpu.avx512 ? 32 : 16); i++)
 		for (int q = i < 16 ? 2 : 0; q < (cpu.avx512 ? 8 : 4); q++)
 			WANT(r.v[i][q] == 0, "%cmm%d bits %d:%d = %016llx, want 0", q < 4 ? 'y' : 'z', i,

@@ -22,14 +22,9 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include "kestrel.h"
+#include "xregs.h"
 
-
-struct xregs {
-	uint64_t xmm[16][2];
-	uint32_t mxcsr;
-};
-
-static void fill(struct xregs *r, uint64_t seed)
+static void fill(struct xregs_sse *r, uint64_t seed)
 {
 	for (int i = 0; i < 16; i++) {
 		r->xmm[i][0] = seed * 0x9e3779b97f4a7c15ull + (uint64_t)i * 0x0101010101010101ull;
@@ -40,32 +35,25 @@ static void fill(struct xregs *r, uint64_t seed)
 }
 
 /* Load *in, make system call nr(a0, a1, a2), store the registers in *out. */
-static long call_with(const struct xregs *in, struct xregs *out, long nr, long a0, long a1, long a2)
+static long call_with(const struct xregs_sse *in, struct xregs_sse *out, long nr, long a0, long a1, long a2)
 {
 	long ret;
 	register long r10 __asm__("r10") = 0;
-#define LOAD(n) "movdqu " #n "*16(%[in]), %%xmm" #n "\n"
-#define STORE(n) "movdqu %%xmm" #n ", " #n "*16(%[out])\n"
 	__asm__ volatile(
-		LOAD(0) LOAD(1) LOAD(2) LOAD(3) LOAD(4) LOAD(5) LOAD(6) LOAD(7)
-		LOAD(8) LOAD(9) LOAD(10) LOAD(11) LOAD(12) LOAD(13) LOAD(14) LOAD(15)
-		"ldmxcsr 256(%[in])\n"
-		"syscall\n"
-		STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
-		STORE(8) STORE(9) STORE(10) STORE(11) STORE(12) STORE(13) STORE(14) STORE(15)
-		"stmxcsr 256(%[out])\n"
+		XR_SSE_LOAD("%[in]")
+		"syscall\n\t"
+		XR_SSE_STORE("%[out]")
 		: "=a"(ret)
 		: [in] "r"(in), [out] "r"(out), "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10)
 		: "rcx", "r11", "memory",
-		  "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
-		  "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+		  XR_XMM_CLOBBERS);
 	/* Put MXCSR back to the C default before compiled code runs again. */
 	uint32_t dflt = 0x1f80;
 	__asm__ volatile("ldmxcsr %0" :: "m"(dflt));
 	return ret;
 }
 
-static int check(const struct xregs *want, const struct xregs *got, const char *when)
+static int check(const struct xregs_sse *want, const struct xregs_sse *got, const char *when)
 {
 	int bad = 0;
 	for (int i = 0; i < 16; i++)
@@ -91,7 +79,7 @@ static uint64_t now_ms(void)
 
 int main(int argc, char **argv)
 {
-	struct xregs in, out;
+	struct xregs_sse in, out;
 	if (argc < 3) {
 		fprintf(stderr, "usage: xstate-probe sleeps SEED N MS | spin SEED MS | yields SEED N | "
 			"edit SEED VALUE MS | selftest SEED VALUE\n");
