@@ -21,7 +21,7 @@ class Refused(Exception):
 
 def parse(text):
     """{'os', 'calibration', 'ops': {name: stats}, 'counters', 'skips'} from a log."""
-    out = {'os': None, 'calibration': [], 'ops': {}, 'counters': {}, 'skips': {}}
+    out = {'os': None, 'calibration': [], 'ops': {}, 'counters': {}, 'skips': {}, 'checks': []}
     ended = False
     for raw in text.splitlines():
         line = raw.strip('\r')
@@ -37,6 +37,8 @@ def parse(text):
                                           (kv.split('=') for kv in m['rest'].split())}
         elif m := SKIP.match(line):
             out['skips'][m['name']] = m['reason']
+        elif line.startswith('bench-check: '):
+            out['checks'].append(line.split(': ', 1)[1])
         elif line == 'bench-end':
             ended = True
     check(out, ended)

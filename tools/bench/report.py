@@ -44,6 +44,7 @@ def table(res):
     for side in ('kestrel', 'linux'):
         for name, why in ((res.get(side) or {}).get('skips') or {}).items():
             lines.append(f'{side}: skipped {name}: {why}')
+        lines += [f'{side}: check: {c}' for c in (res.get(side) or {}).get('checks', [])]
     lines += [f'note: {n}' for n in res['notes']]
     return '\n'.join(lines)
 
