@@ -93,7 +93,10 @@ static void calibrate(void)
 		v[i] = timed_loop(-1);
 	pair = median(v, 15);
 	printf("bench-cal: n=-1 expect=- got=%llu\n", (unsigned long long)pair);
-	static const long lens[] = { 1000, 100000 };
+	/* Short enough (20,001 instructions at most) that most readings see no
+	 * timer interrupt even on Bochs, whose ips=50M puts a 1 ms tick every
+	 * 50,000 instructions. */
+	static const long lens[] = { 1000, 10000 };
 	for (int k = 0; k < 2; k++) {
 		for (int i = 0; i < 15; i++)
 			v[i] = timed_loop(lens[k]) - pair;
@@ -152,7 +155,13 @@ static void bench_yield_threads(void)
 	struct kestrel_fpustat a, b;
 	stop = 0;
 	pthread_create(&t, NULL, yielder, NULL);
-	for (int i = 0; i < 100; i++)
+	/*
+	 * Until the partner has run: Linux's CFS starts a new thread a slice of
+	 * virtual runtime behind (START_DEBIT) and sched_yield does not switch
+	 * to a task that far behind, so the first few thousand yields return
+	 * to the caller without a switch.
+	 */
+	for (long i = 0; partner_yields < 100 && i < 10000000; i++)
 		sched_yield();
 	fpustat_self(&a);
 	long before = partner_yields;
@@ -185,12 +194,14 @@ static pid_t start_self(const char *mode, const char *arg)
 static void bench_yield_procs(void)
 {
 	/* The partner yields a fixed count, more than this side's, then exits. */
-	pid_t pid = start_self("yield", "3000");
+	pid_t pid = start_self("yield", "30000");
 	if (pid < 0) {
 		printf("bench-skip: sched_yield round trip, 2 processes: spawn failed\n");
 		return;
 	}
-	for (int i = 0; i < 100; i++)
+	/* As for threads, but the partner's progress cannot be seen from here:
+	 * 20,000 yields outlast CFS's START_DEBIT (see bench_yield_threads). */
+	for (int i = 0; i < 20000; i++)
 		sched_yield();
 	MEASURE("sched_yield round trip, 2 processes", N_FAST, sched_yield());
 	waitpid(pid, NULL, 0);
