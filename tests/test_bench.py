@@ -47,6 +47,14 @@ class BenchParseTest(unittest.TestCase):
         with self.assertRaisesRegex(parse.Refused, 'bench-end'):
             parse.parse(self.text.replace('bench-end', ''))
 
+    def test_drops_yields_that_ran_no_partner(self):
+        bad = self.text.replace('partner ran 2000 times', 'partner ran 0 times')
+        self.assertNotEqual(bad, self.text)
+        out = parse.parse(bad)
+        self.assertNotIn('sched_yield round trip, 2 threads', out['ops'])
+        self.assertIn('sched_yield round trip, 2 threads', out['skips'])
+        self.assertIn('getpid', out['ops'])
+
     def test_report_ratio(self):
         out = parse.parse(self.text)
         res = {'row': 'tcg-max', 'cpu': 'max', 'notes': [], 'kestrel': out, 'linux': out}
