@@ -39,13 +39,13 @@
 
 extern char **environ;
 static int is_kestrel;
-static const char *self;		/* argv[0]: how to start this program again */
-static uint64_t overhead;		/* instructions of an empty rdtsc() bracket */
+static const char *self;  /* argv[0]: how to start this program again */
+static uint64_t overhead; /* instructions of an empty rdtsc() bracket */
 
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi)::"memory");
 	return (uint64_t)hi << 32 | lo;
 }
 
@@ -56,11 +56,13 @@ static uint64_t timed_loop(long n)
 	uint32_t a0, d0, a1, d1;
 	if (n < 0)
 		asm volatile("rdtsc; mov %%eax, %0; mov %%edx, %1; rdtsc"
-			     : "=&r"(a0), "=&r"(d0), "=a"(a1), "=d"(d1) :: "memory");
+			     : "=&r"(a0), "=&r"(d0), "=a"(a1), "=d"(d1)::"memory");
 	else
 		asm volatile("rdtsc; mov %%eax, %0; mov %%edx, %1; mov %4, %%ecx\n"
 			     "1: dec %%ecx; jnz 1b; rdtsc"
-			     : "=&r"(a0), "=&r"(d0), "=&a"(a1), "=&d"(d1) : "r"((uint32_t)n) : "rcx", "memory");
+			     : "=&r"(a0), "=&r"(d0), "=&a"(a1), "=&d"(d1)
+			     : "r"((uint32_t)n)
+			     : "rcx", "memory");
 	return ((uint64_t)d1 << 32 | a1) - ((uint64_t)d0 << 32 | a0);
 }
 
@@ -96,7 +98,7 @@ static void calibrate(void)
 	/* Short enough (20,001 instructions at most) that most readings see no
 	 * timer interrupt even on Bochs, whose ips=50M puts a 1 ms tick every
 	 * 50,000 instructions. */
-	static const long lens[] = { 1000, 10000 };
+	static const long lens[] = {1000, 10000};
 	for (int k = 0; k < 2; k++) {
 		for (int i = 0; i < 15; i++)
 			v[i] = timed_loop(lens[k]) - pair;
@@ -116,14 +118,15 @@ static void calibrate(void)
 static uint64_t samples[N_FAST];
 
 /* Time f() n times, each bracketed by RDTSC, less the empty pair. */
-#define MEASURE(name, n, body) do {					\
-	for (int i_ = 0; i_ < (n); i_++) {				\
-		uint64_t t0_ = rdtsc();					\
-		body;							\
-		samples[i_] = rdtsc() - t0_ - overhead;			\
-	}								\
-	report(name, samples, n);					\
-} while (0)
+#define MEASURE(name, n, body)                                  \
+	do {                                                    \
+		for (int i_ = 0; i_ < (n); i_++) {              \
+			uint64_t t0_ = rdtsc();                 \
+			body;                                   \
+			samples[i_] = rdtsc() - t0_ - overhead; \
+		}                                               \
+		report(name, samples, n);                       \
+	} while (0)
 
 /* ---- sched_yield between two threads ---- */
 static volatile int stop;
@@ -176,7 +179,8 @@ static void bench_yield_threads(void)
 		/* One round trip switches this thread out and back in once. */
 		uint64_t s = b.saves - a.saves, r = b.restores - a.restores,
 			 k = b.restores_skipped - a.restores_skipped;
-		printf("bench-counter: yield-threads switches=%d saves=%llu restores=%llu skipped=%llu\n",
+		printf("bench-counter: yield-threads switches=%d saves=%llu restores=%llu "
+		       "skipped=%llu\n",
 		       N_FAST, (unsigned long long)s, (unsigned long long)r, (unsigned long long)k);
 	}
 }
@@ -184,7 +188,7 @@ static void bench_yield_threads(void)
 /* ---- sched_yield between two processes: this program started again ---- */
 static pid_t start_self(const char *mode, const char *arg)
 {
-	char *argv[] = { (char *)self, (char *)mode, (char *)arg, NULL };
+	char *argv[] = {(char *)self, (char *)mode, (char *)arg, NULL};
 	if (is_kestrel)
 		return (pid_t)kestrel_spawn(self, argv, environ);
 	pid_t pid;
@@ -232,12 +236,16 @@ static void bench_futex(void)
 	word = 0;
 	pthread_create(&t, NULL, ponger, (void *)(long)(N_FAST + 50));
 	for (int i = 0; i < 50; i++) {
-		word = 1; futex(&word, 1, 1);
-		while (word == 1) futex(&word, 0, 1);
+		word = 1;
+		futex(&word, 1, 1);
+		while (word == 1)
+			futex(&word, 0, 1);
 	}
 	MEASURE("futex wake/wait ping-pong", N_FAST, {
-		word = 1; futex(&word, 1, 1);
-		while (word == 1) futex(&word, 0, 1);
+		word = 1;
+		futex(&word, 1, 1);
+		while (word == 1)
+			futex(&word, 0, 1);
 	});
 	pthread_join(t, NULL);
 }
@@ -251,10 +259,14 @@ static void bench_threads(void)
 	pthread_attr_t small;
 	pthread_attr_init(&small);
 	pthread_attr_setstacksize(&small, 16384);
-	MEASURE("pthread_create+join, default stack", 200,
-		{ pthread_create(&t, NULL, nothing, NULL); pthread_join(t, NULL); });
-	MEASURE("pthread_create+join, 16 KiB stack", 200,
-		{ pthread_create(&t, &small, nothing, NULL); pthread_join(t, NULL); });
+	MEASURE("pthread_create+join, default stack", 200, {
+		pthread_create(&t, NULL, nothing, NULL);
+		pthread_join(t, NULL);
+	});
+	MEASURE("pthread_create+join, 16 KiB stack", 200, {
+		pthread_create(&t, &small, nothing, NULL);
+		pthread_join(t, NULL);
+	});
 }
 
 static void bench_spawn(void)
@@ -274,15 +286,16 @@ static void *enq_thread(void *portal)
 	static struct accel_completion c[8] __attribute__((aligned(32)));
 	uint64_t v[8];
 	for (int i = 0; i < 8; i++) {
-		d = (struct accel_desc){ .flags_op = (uint32_t)ACCEL_NOOP << 24,
-					 .completion = (uint64_t)&c[i] };
+		d = (struct accel_desc){.flags_op = (uint32_t)ACCEL_NOOP << 24,
+					.completion = (uint64_t)&c[i]};
 		uint64_t t0 = rdtsc();
 		int busy = enqcmd(portal, &d);
 		v[i] = rdtsc() - t0 - overhead;
 		while (!busy && !c[i].status)
 			sched_yield();
 	}
-	printf("bench: first ENQCMD of a thread median=%llu min=%llu p10=%llu p90=%llu max=%llu n=1\n",
+	printf("bench: first ENQCMD of a thread median=%llu min=%llu p10=%llu p90=%llu max=%llu "
+	       "n=1\n",
 	       (unsigned long long)v[0], (unsigned long long)v[0], (unsigned long long)v[0],
 	       (unsigned long long)v[0], (unsigned long long)v[0]);
 	report("later ENQCMD", v + 1, 7);
@@ -293,7 +306,8 @@ static void bench_enqcmd(void)
 {
 	void *portal = is_kestrel ? accel_portal() : NULL;
 	if (!portal) {
-		printf("bench-skip: ENQCMD: %s\n", is_kestrel ? "accelerator bind failed" : "Kestrel only");
+		printf("bench-skip: ENQCMD: %s\n",
+		       is_kestrel ? "accelerator bind failed" : "Kestrel only");
 		return;
 	}
 	pthread_t t;
@@ -324,13 +338,13 @@ int main(int argc, char **argv)
 	bench_enqcmd();
 	/* Under -icount the TSC is virtual time in ns, idle time included
 	 * (sleep=off jumps it to the next timer): the sleep's real length. */
-	struct timespec ms = { 0, 1000000 };
+	struct timespec ms = {0, 1000000};
 	MEASURE("nanosleep(1 ms), ns elapsed", 20, nanosleep(&ms, NULL));
 	printf("bench-end\n");
 	fflush(stdout);
 	if (!is_kestrel) {
 		sync();
-		syscall(SYS_reboot, 0xfee1dead, 672274793, 0x4321fedc, NULL);	/* power off */
+		syscall(SYS_reboot, 0xfee1dead, 672274793, 0x4321fedc, NULL); /* power off */
 	}
 	return 0;
 }
