@@ -4,8 +4,8 @@ import json
 from html import escape
 
 NOT_LIKE_FOR_LIKE = [
-    'Linux runs with its default mitigations (page-table isolation, retpolines/IBRS, '
-    'verw on return as the CPU model asks); Kestrel has none.',
+    'Linux runs with Debian\'s default mitigations for the CPU model it is shown '
+    '(booted with "quiet": drop it in tools/bench/run.py to see them); Kestrel has none.',
     'Linux maps memory on demand (page faults inside thread and process creation); '
     'Kestrel maps and zeroes at mmap/spawn time.',
     "Tick rate: Kestrel's HZ is 1000; Debian's Linux is HZ 250 with NO_HZ: timer "
