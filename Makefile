@@ -71,7 +71,7 @@ help:
 	@echo "  make run [EMU=bochs] [CMDLINE='...']  boot in QEMU (or Bochs), serial on this terminal"
 	@echo "  make test                            build, then run every test on every platform row"
 	@echo "  make debug [EMU=bochs] [USER_DEBUG=1] QEMU (or Bochs) halted with its GDB stub, GDB attached"
-	@echo "  make bench                           cycle counts of each XSAVE variant, per row"
+	@echo "  make bench                           instructions per operation, Kestrel beside Linux (build/bench/)"
 	@echo "  make deps                            install Debian packages and build Bochs 3.0 (cached)"
 	@echo "  make                                 build both kernels (build/kestrel.iso to run, build/kestrel-test.iso"
 	@echo "                                       with the in-kernel tests), the user programs and the host tools"
@@ -192,14 +192,12 @@ test:
 	@$(MAKE) --no-print-directory all
 	tools/ktest.py
 
-# Benchmarks: cycle counts measured in one run on each row (fpu/bench.c).
+# Benchmarks: instructions per operation under exact counting, Kestrel
+# beside Debian's Linux (tools/bench/run.py, docs/bench.md).
 bench:
 	@KESTREL_BOCHS_OPTIONAL=1 tools/deps/install.sh >/dev/null
-	@$(MAKE) --no-print-directory $(BUILD)/kestrel.iso
-	@for row in tcg-max tcg-base bochs-spr; do \
-		echo "== $$row"; \
-		tools/ktest.py --kernel run --row $$row --raw --cmdline 'bench' --timeout 120 | grep '^bench:' || true; \
-	done
+	@$(MAKE) --no-print-directory all
+	tools/bench/run.py
 
 # For editors and clangd: every C compile make would run (no bear needed).
 compile_commands.json:

@@ -92,8 +92,15 @@ long sys_nanosleep(struct trap_frame *tf)
 		return -EFAULT;
 	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
 		return -EINVAL;
-	/* Round up, plus one tick: sleep at least as long as asked. */
-	uint64_t ticks = (uint64_t)ts.sec * HZ + ((uint64_t)ts.nsec + 999999) / 1000000 * HZ / 1000 + 1;
+	/*
+	 * Round up to whole ticks, and no more: the clock the caller measures
+	 * with (clock_gettime, timer_nanoseconds) is the tick count itself, so
+	 * waking at now + ceil(ns / tick) it has advanced at least as long as
+	 * asked (POSIX nanosleep: "at least the time specified ... as measured
+	 * by the system clock").  A further tick made 1 ms sleep 2.
+	 */
+	const uint64_t tick_ns = 1000000000ull / HZ;
+	uint64_t ticks = (uint64_t)ts.sec * HZ + ((uint64_t)ts.nsec + tick_ns - 1) / tick_ns;
 	return sleep_until(timer_ticks() + ticks);
 }
 
