@@ -18,11 +18,18 @@ import sys
 QEMU = os.environ.get('KESTREL_QEMU', 'qemu-system-x86_64')
 
 
-def qemu_argv(cpu, iso, *extra, qemu=None):
+def machine_argv(cpu, icount=False, qemu=None):
+    """The machine, with nothing to boot yet.  icount: exact instruction
+    counting, under which the guest TSC is the count of instructions retired
+    (make bench, docs/bench.md)."""
+    return [qemu or QEMU, '-accel', 'tcg', '-cpu', cpu, '-m', '256M', '-smp', '1',
+            '-display', 'none', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
+            *(['-icount', 'shift=0,sleep=off'] if icount else [])]
+
+
+def qemu_argv(cpu, iso, *extra, icount=False, qemu=None):
     """QEMU's argv for one boot of iso on CPU model cpu; extra is appended."""
-    return [qemu or QEMU, '-accel', 'tcg', '-cpu', cpu, '-m', '256M', '-smp', '1', '-cdrom', str(iso),
-            '-boot', 'd', '-display', 'none', '-no-reboot',
-            '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', *extra]
+    return [*machine_argv(cpu, icount, qemu), '-cdrom', str(iso), '-boot', 'd', *extra]
 
 
 def main(argv):

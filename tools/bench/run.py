@@ -5,10 +5,9 @@ build/bench/ (docs/bench.md).
 
   tools/bench/run.py [--row ROW ...] [--no-linux] [--timeout S]
 
-This has its own small QEMU/Bochs launcher, not tools/ktest.py's (which is
-being split): the machine is the same (-accel tcg -cpu CPU -m 256M -smp 1),
-plus -icount shift=0,sleep=off, under which the guest TSC is the count of
-instructions retired.  The lead is to switch it to the shared definition.
+The machine is tools/qemu.py's, the one every boot uses, with
+-icount shift=0,sleep=off, under which the guest TSC is the count of
+instructions retired; Linux boots on the same machine.
 """
 import argparse
 import os
@@ -19,18 +18,17 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from qemu import machine_argv, qemu_argv  # noqa: E402  (tools/qemu.py)
 import parse as bparse    # noqa: E402
 import report             # noqa: E402
 import linux              # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / 'build' / 'bench'
-QEMU = os.environ.get('KESTREL_QEMU', 'qemu-system-x86_64')
 CACHE = Path(os.environ.get('KESTREL_CACHE') or Path.home() / '.cache/kestrel')
 BOCHS = CACHE / 'bochs-3.0'
 ROWS = {'tcg-max': 'max', 'tcg-base': 'qemu64', 'bochs-spr': None}
-MACHINE = ['-accel', 'tcg', '-m', '256M', '-smp', '1', '-icount', 'shift=0,sleep=off',
-           '-display', 'none', '-monitor', 'none', '-no-reboot']
 
 
 def kestrel_iso():
@@ -64,8 +62,7 @@ def boot(cmd, log, timeout, cwd=None):
 def run_kestrel(row, iso, timeout):
     log = OUT / f'{row}.kestrel.log'
     if cpu := ROWS[row]:
-        cmd = [QEMU, *MACHINE, '-cpu', cpu, '-cdrom', str(iso), '-boot', 'd',
-               '-serial', f'file:{log}', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']
+        cmd = qemu_argv(cpu, iso, '-serial', f'file:{log}', '-monitor', 'none', icount=True)
         return boot(cmd, log, timeout)
     # Bochs with clock sync=none: its TSC advances one per instruction.
     cwd = OUT / row
@@ -78,8 +75,8 @@ def run_kestrel(row, iso, timeout):
 
 def run_linux(row, kernel, initrd, timeout):
     log = OUT / f'{row}.linux.log'
-    cmd = [QEMU, *MACHINE, '-cpu', ROWS[row], '-kernel', str(kernel), '-initrd', str(initrd),
-           '-append', 'console=ttyS0 panic=-1 quiet', '-serial', f'file:{log}']
+    cmd = [*machine_argv(ROWS[row], icount=True), '-monitor', 'none', '-kernel', str(kernel),
+           '-initrd', str(initrd), '-append', 'console=ttyS0 panic=-1 quiet', '-serial', f'file:{log}']
     return boot(cmd, log, timeout)
 
 
