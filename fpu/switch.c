@@ -64,11 +64,24 @@ int fpu_task_init(struct task *t)
 	return 0;
 }
 
+/*
+ * Only a task whose process is bound to a device can have a PASID in its
+ * state (traps/gp.c installs it, for that process's PASID): for every other
+ * task the component is init in its buffer and the emulated register is 0
+ * while it runs, so the software save has nothing to do and the restore
+ * only needs to clear the register (make bench: docs/bench.md).
+ */
+static bool may_have_pasid(const struct task *t)
+{
+	return t->proc && t->proc->pasid;
+}
+
 /* Save the current task's live registers to its own buffer. */
 static void save_current(struct task *t)
 {
 	xsave_to(t->fpu.state, ~0ull);
-	pasid_save_regs(t->fpu.state);
+	if (may_have_pasid(t))
+		pasid_save_regs(t->fpu.state);
 	t->fpu.saves++;
 	fpu_totals.saves++;
 	t->fpu.last_cpu = THIS_CPU;
@@ -155,7 +168,7 @@ int fpu_restore_for_user(struct task *t)
 			memcpy(t->fpu.state, fpu_init_state, fpu_cfg.size);
 			return -EFAULT;
 		}
-		pasid_restore_regs(t->fpu.state);
+		pasid_restore_regs(may_have_pasid(t) ? t->fpu.state : NULL);
 		t->fpu.restores++;
 		fpu_totals.restores++;
 		t->fpu.last_cpu = THIS_CPU;
