@@ -20,6 +20,7 @@ const char *pku_selftest(void);
 const char *amx_selftest(void);
 
 /* fpu/switch.c */
+void fpu_buffers_init(void);		/* once fpu_cfg.size is known */
 void fpregs_lock(void);			/* the registers stay whose they are */
 void fpregs_unlock(void);
 void fpu_invalidate(struct task *t);	/* forget that t's registers may be live */

@@ -260,6 +260,7 @@ void fpu_init(void)
 		kprintf("x86/fpu: IA32_XSS = 0x%lx (supervisor state saved by XSAVES)\n", fpu_cfg.xss);
 	build_init_state();
 	xstate_update_init();
+	fpu_buffers_init();
 }
 
 size_t fpu_sigframe_size(void)
