@@ -17,6 +17,7 @@
 #include "cpu/frame.h"
 #include "kernel/sched.h"
 #include "kernel/entry.h"
+#include "kernel/main.h"
 #include "lib/printf.h"
 #include "kernel/panic.h"
 
@@ -35,6 +36,12 @@ void exit_to_user_mode(struct trap_frame *tf)
 		kprintf("kestrel: %s[%d] killed: #GP general protection: return to non-canonical rip %lx\n",
 			t->name, t->tid, tf->rip);
 		process_kill(t->proc, W_SIGNALED(SIGSEGV));
+	}
+	static bool booted;
+	if (!booted) {
+		booted = true;
+		kprintf("boot: %lu TSC ticks from kernel entry to the first user instruction\n",
+			rdtsc() - boot_tsc);
 	}
 	for (;;) {
 		cli();

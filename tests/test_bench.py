@@ -27,6 +27,13 @@ class BenchParseTest(unittest.TestCase):
         self.assertEqual([c['got'] for c in out['calibration'] if c['expect']],
                          [c['expect'] for c in out['calibration'] if c['expect']])
 
+    def test_boot_count_is_read(self):
+        # The kernel's line (kernel/entry.c) becomes the boot figure; without it, none.
+        self.assertNotIn(parse.BOOT_OP, parse.parse(self.text.replace('\nboot: ', '\nnot-boot: '))['ops'])
+        line = 'boot: 3046992 TSC ticks from kernel entry to the first user instruction'
+        out = parse.parse(line + '\n' + self.text)
+        self.assertEqual(out['ops'][parse.BOOT_OP]['median'], 3046992)
+
     def test_refuses_a_calibration_off_by_one(self):
         bad = self.text.replace('expect=2001 got=2001', 'expect=2001 got=2002')
         self.assertNotEqual(bad, self.text)

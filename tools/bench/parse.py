@@ -14,6 +14,10 @@ CAL = re.compile(r'^bench-cal: n=(?P<n>-?\d+) expect=(?P<expect>-|\d+) got=(?P<g
 COUNTER = re.compile(r'^bench-counter: (?P<name>\S+) (?P<rest>.*)$')
 PARTNER = re.compile(r'^yield-threads partner ran (?P<ran>\d+) times in (?P<n>\d+) yields$')
 SKIP = re.compile(r'^bench-skip: (?P<name>.+?): (?P<reason>.*)$')
+# kernel/entry.c, at Kestrel's first return to user mode (boot_tsc: boot/entry.asm).
+BOOT = re.compile(r'^boot: (?P<ticks>\d+) TSC ticks from kernel entry to the first user instruction\s*$')
+BOOT_OP = 'boot: kernel entry to the first user instruction'
+
 
 
 class Refused(Exception):
@@ -42,6 +46,9 @@ def parse(text):
             out['checks'].append(line.split(': ', 1)[1])
         elif line == 'bench-end':
             ended = True
+        elif m := BOOT.match(line):
+            v = int(m['ticks'])
+            out['ops'][BOOT_OP] = {'median': v, 'min': v, 'p10': v, 'p90': v, 'max': v, 'n': 1}
     check(out, ended)
     for c in out['checks']:
         # A yield that did not run the partner is no round trip: drop the figure.

@@ -14,6 +14,8 @@ NOT_LIKE_FOR_LIKE = [
     "musl's posix_spawn (clone(CLONE_VM|CLONE_VFORK) + execve from the initramfs).",
     'Bochs (ips=50M) ticks every 50,000 instructions: its creation figures include timer interrupts.',
     'Kestrel counters and ENQCMD figures have no Linux counterpart.',
+    "boot: Kestrel's own instructions, from its first (boot/entry.asm) to the first user "
+    "one; firmware and GRUB before it are not counted. Linux's is not measured.",
 ]
 
 
