@@ -83,8 +83,7 @@ void process_kill(struct process *p, int status)
 		if (t->proc != p || t->state == TASK_DEAD)
 			continue;
 		t->flags |= TIF_KILLED;
-		if (t->state == TASK_SLEEPING)
-			sched_add(t);
+		wake_task(t); /* a sleeper sees TIF_KILLED and returns -EINTR */
 	}
 	irq_restore(f);
 }

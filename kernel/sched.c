@@ -85,29 +85,104 @@ void yield(void)
 	schedule();
 }
 
-/* Sleep until wakeup(chan).  Interrupts must be off from the caller's
- * check of its condition until here, or a wakeup could slip in between. */
+/*
+ * Sleepers wait in queues, so that a wakeup costs what waits on its
+ * channel, not what exists: a channel hashes to one of WAIT_BUCKETS FIFO
+ * queues (Linux hashes futexes and wait queues the same way), and a task
+ * with a deadline is also on one list sorted by wake_tick, of which the
+ * tick looks only at the head.  Every list is changed with interrupts off.
+ */
+#define WAIT_BUCKETS 64
+static struct {
+	struct task *head, **tail;
+} waitq[WAIT_BUCKETS];
+static struct task *timed; /* sleepers with a deadline, soonest first */
+
+static unsigned bucket_of(const void *chan)
+{
+	uint64_t x = (uint64_t)chan;
+	return (unsigned)(((x ^ x >> 21) * 0x9e3779b97f4a7c15ull) >> 58); /* 6 bits */
+}
+
+static void enqueue(struct task *t, const void *chan)
+{
+	unsigned b = bucket_of(chan);
+	if (!waitq[b].tail)
+		waitq[b].tail = &waitq[b].head;
+	t->wait_chan = chan;
+	t->wait_next = NULL;
+	t->wait_pprev = waitq[b].tail;
+	*waitq[b].tail = t;
+	waitq[b].tail = &t->wait_next;
+}
+
+static void dequeue(struct task *t)
+{
+	unsigned b = bucket_of(t->wait_chan);
+	*t->wait_pprev = t->wait_next;
+	if (t->wait_next)
+		t->wait_next->wait_pprev = t->wait_pprev;
+	else
+		waitq[b].tail = t->wait_pprev;
+	t->wait_pprev = NULL;
+}
+
+static void timer_insert(struct task *t)
+{
+	struct task **pp = &timed;
+	while (*pp && (*pp)->wake_tick <= t->wake_tick)
+		pp = &(*pp)->timer_next;
+	t->timer_next = *pp;
+	*pp = t;
+	t->on_timer_list = true;
+}
+
+static void timer_remove(struct task *t)
+{
+	struct task **pp = &timed;
+	while (*pp != t)
+		pp = &(*pp)->timer_next;
+	*pp = t->timer_next;
+	t->on_timer_list = false;
+}
+
+/* Take a sleeping task off its queues and make it runnable. */
+void wake_task(struct task *t)
+{
+	uint64_t f = irq_save();
+	if (t->state == TASK_SLEEPING) {
+		if (t->wait_pprev)
+			dequeue(t);
+		if (t->on_timer_list)
+			timer_remove(t);
+		t->wake_tick = 0;
+		sched_add(t);
+	}
+	irq_restore(f);
+}
+
+/* Sleep until wakeup(chan), or until wake_tick if the caller set one.
+ * Interrupts must be off from the caller's check of its condition until
+ * here, or a wakeup could slip in between. */
 void sleep_on(const void *chan)
 {
 	struct task *t = current();
-	t->wait_chan = chan;
+	enqueue(t, chan);
+	if (t->wake_tick)
+		timer_insert(t);
 	t->state = TASK_SLEEPING;
 	schedule();
 	t->wait_chan = NULL;
 }
 
-static int wake_matching(const void *chan, int n, bool timers)
+int wakeup_n(const void *chan, int n)
 {
 	int woken = 0;
 	uint64_t f = irq_save();
-	for (struct task *t = task_list(); t && woken < n; t = t->next_all) {
-		if (t->state != TASK_SLEEPING)
-			continue;
-		bool due = timers ? t->wake_tick && t->wake_tick <= timer_ticks()
-				  : t->wait_chan == chan;
-		if (due) {
-			t->wake_tick = 0;
-			sched_add(t);
+	for (struct task *t = waitq[bucket_of(chan)].head, *next; t && woken < n; t = next) {
+		next = t->wait_next;
+		if (t->wait_chan == chan) {
+			wake_task(t);
 			woken++;
 		}
 	}
@@ -115,24 +190,25 @@ static int wake_matching(const void *chan, int n, bool timers)
 	return woken;
 }
 
+void wakeup(const void *chan) { wakeup_n(chan, 1 << 30); }
+
 /* Wake up to nwake tasks sleeping on from, and move up to nmove more to
  * sleep on to instead.  Returns how many were woken or moved. */
 int requeue(const void *from, int nwake, const void *to, int nmove)
 {
-	int woken = wakeup_n(from, nwake), moved = 0;
 	uint64_t f = irq_save();
-	for (struct task *t = task_list(); t && moved < nmove; t = t->next_all) {
-		if (t->state == TASK_SLEEPING && t->wait_chan == from) {
-			t->wait_chan = to;
+	int woken = wakeup_n(from, nwake), moved = 0;
+	for (struct task *t = waitq[bucket_of(from)].head, *next; t && moved < nmove; t = next) {
+		next = t->wait_next;
+		if (t->wait_chan == from) {
+			dequeue(t);
+			enqueue(t, to);
 			moved++;
 		}
 	}
 	irq_restore(f);
 	return woken + moved;
 }
-
-void wakeup(const void *chan) { wake_matching(chan, 1 << 30, false); }
-int wakeup_n(const void *chan, int n) { return wake_matching(chan, n, false); }
 
 static const char timer_chan;
 
@@ -152,7 +228,8 @@ int sleep_until(uint64_t tick)
 /* From the timer interrupt: wake timed sleepers, end the time slice. */
 void sched_tick(void)
 {
-	wake_matching(NULL, 1 << 30, true);
+	while (timed && timed->wake_tick <= timer_ticks())
+		wake_task(timed);
 	struct task *t = current();
 	if (t != cpu0.idle && --t->slice <= 0)
 		t->flags |= TIF_NEED_RESCHED;

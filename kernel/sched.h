@@ -11,6 +11,7 @@ void yield(void);
 void sleep_on(const void *chan);		/* call with interrupts off */
 int sleep_until(uint64_t tick);			/* 0, or -EINTR if killed */
 void wakeup(const void *chan);
+void wake_task(struct task *t); /* a sleeper, now: off its queues */
 int wakeup_n(const void *chan, int n);
 int requeue(const void *from, int nwake, const void *to, int nmove);
 void sched_tick(void);

@@ -36,7 +36,10 @@ struct task {
 	struct task *next_run;		/* run queue */
 	struct task *next_all;		/* every task, for wakeups and listings */
 	const void *wait_chan;		/* what a sleeping task waits for */
+	struct task *wait_next, **wait_pprev; /* its channel's queue (kernel/sched.c) */
 	uint64_t wake_tick;		/* 0, or when a timed sleep ends */
+	struct task *timer_next;	/* the deadline list, soonest first */
+	bool on_timer_list;
 	int slice;			/* ticks left in the time slice */
 
 	/* The user's FS and GS bases while the task is switched out (saved by
