@@ -92,7 +92,7 @@ void yield(void)
  * with a deadline is also on one list sorted by wake_tick, of which the
  * tick looks only at the head.  Every list is changed with interrupts off.
  */
-#define WAIT_BUCKETS 64
+#define WAIT_BUCKETS 256
 static struct {
 	struct task *head, **tail;
 } waitq[WAIT_BUCKETS];
@@ -101,7 +101,7 @@ static struct task *timed; /* sleepers with a deadline, soonest first */
 static unsigned bucket_of(const void *chan)
 {
 	uint64_t x = (uint64_t)chan;
-	return (unsigned)(((x ^ x >> 21) * 0x9e3779b97f4a7c15ull) >> 58); /* 6 bits */
+	return (unsigned)(((x ^ x >> 21) * 0x9e3779b97f4a7c15ull) >> 56); /* 8 bits */
 }
 
 static void enqueue(struct task *t, const void *chan)

@@ -199,15 +199,18 @@ void vm_init(void)
 		kernel_root, pmm_max_phys() >> 20, nx_bit ? "on" : "unavailable");
 }
 
-/* Kernel stacks: slot i holds a guard page, then KSTACK_PAGES mapped pages. */
-#define KSTACK_SLOTS 512
+/* Kernel stacks: slot i holds a guard page, then KSTACK_PAGES mapped pages.
+ * 4096 slots (80 MiB of the 512 GiB PML4 slot): one per task, so this is
+ * the most tasks there can be; a free slot is found a word of 64 at a time. */
+#define KSTACK_SLOTS 4096
 static uint64_t slot_used[KSTACK_SLOTS / 64];
 
 void *kstack_alloc(void)
 {
-	for (int i = 0; i < KSTACK_SLOTS; i++) {
-		if (slot_used[i / 64] >> (i % 64) & 1)
+	for (int w = 0; w < KSTACK_SLOTS / 64; w++) {
+		if (slot_used[w] == ~0ull)
 			continue;
+		int i = w * 64 + __builtin_ctzll(~slot_used[w]);
 		uint64_t base = KSTACK_AREA + (uint64_t)i * (KSTACK_PAGES + 1) * PAGE_SIZE;
 		for (int p = 1; p <= KSTACK_PAGES; p++) {
 			uint64_t pa = pmm_alloc_zeroed();

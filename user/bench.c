@@ -250,6 +250,65 @@ static void bench_futex(void)
 	pthread_join(t, NULL);
 }
 
+/* ---- costs that could grow: the same ping-pong with K bystanders ----
+ * K threads sleep in FUTEX_WAIT, each on its own word, while the pair
+ * ping-pongs: a wakeup that scanned every task would cost more with K. */
+#define MAX_CROWD 1000
+static volatile uint32_t crowd_word[MAX_CROWD];
+static pthread_t crowd[MAX_CROWD];
+
+static void *bystander(void *arg)
+{
+	volatile uint32_t *w = arg;
+	while (*w == 0)
+		futex(w, 0, 0);
+	return NULL;
+}
+
+static void bench_futex_crowd(int k)
+{
+	char name[64];
+	pthread_attr_t small;
+	pthread_attr_init(&small);
+	pthread_attr_setstacksize(&small, 16384);
+	int made = 0;
+	for (; made < k; made++) {
+		crowd_word[made] = 0;
+		if (pthread_create(&crowd[made], &small, bystander, (void *)&crowd_word[made]))
+			break;
+	}
+	if (made < k) {
+		printf("bench-skip: futex ping-pong, %d sleeping threads: only %d threads could be "
+		       "made\n",
+		       k, made);
+	} else {
+		for (int i = 0; i < 20; i++) /* let every bystander reach its FUTEX_WAIT */
+			sched_yield();
+		snprintf(name, sizeof(name), "futex ping-pong, %d sleeping threads", k);
+		pthread_t t;
+		word = 0;
+		pthread_create(&t, &small, ponger, (void *)(long)(N_FAST + 50));
+		for (int i = 0; i < 50; i++) {
+			word = 1;
+			futex(&word, 1, 1);
+			while (word == 1)
+				futex(&word, 0, 1);
+		}
+		MEASURE(name, N_FAST, {
+			word = 1;
+			futex(&word, 1, 1);
+			while (word == 1)
+				futex(&word, 0, 1);
+		});
+		pthread_join(t, NULL);
+	}
+	for (int i = 0; i < made; i++) {
+		crowd_word[i] = 1;
+		futex(&crowd_word[i], 1, 1);
+		pthread_join(crowd[i], NULL);
+	}
+}
+
 /* ---- thread and process creation ---- */
 static void *nothing(void *arg) { return arg; }
 
@@ -333,6 +392,8 @@ int main(int argc, char **argv)
 	bench_yield_threads();
 	bench_yield_procs();
 	bench_futex();
+	for (int k = 10; k <= MAX_CROWD; k *= 10)
+		bench_futex_crowd(k);
 	bench_threads();
 	bench_spawn();
 	bench_enqcmd();
