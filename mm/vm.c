@@ -180,6 +180,11 @@ static void map_direct(void)
 	}
 }
 
+/* Kernel stacks: slot i holds a guard page, then KSTACK_PAGES mapped pages.
+ * 4096 slots (80 MiB of the 512 GiB PML4 slot): one per task, so this is
+ * the most tasks there can be; a free slot is found a word of 64 at a time. */
+#define KSTACK_SLOTS 4096
+
 void vm_init(void)
 {
 	if (cpuid(0x80000001, 0).edx & (1u << 20)) {
@@ -194,15 +199,20 @@ void vm_init(void)
 		pml4[(shared_slots[i] >> 39) & 511] = pmm_alloc_zeroed() | PTE_P | PTE_W;
 	map_direct();
 	map_kernel_image();
+	/* Every kernel stack slot's page table, now: kstack_free unmaps a
+	 * stack but keeps its tables, so building them all up front (40 pages
+	 * for 4096 slots) keeps the free-page count the same before and after
+	 * any number of tasks. */
+	for (uint64_t va = KSTACK_AREA;
+	     va < KSTACK_AREA + KSTACK_SLOTS * (KSTACK_PAGES + 1) * PAGE_SIZE;
+	     va += 512 * PAGE_SIZE)
+		if (!vm_walk(kernel_root, va, true))
+			panic("vm: no memory for the kernel stacks' page tables");
 	write_cr3(kernel_root);
 	kprintf("vm: kernel page tables at %lx, direct map of %lu MiB, NX %s\n",
 		kernel_root, pmm_max_phys() >> 20, nx_bit ? "on" : "unavailable");
 }
 
-/* Kernel stacks: slot i holds a guard page, then KSTACK_PAGES mapped pages.
- * 4096 slots (80 MiB of the 512 GiB PML4 slot): one per task, so this is
- * the most tasks there can be; a free slot is found a word of 64 at a time. */
-#define KSTACK_SLOTS 4096
 static uint64_t slot_used[KSTACK_SLOTS / 64];
 
 void *kstack_alloc(void)

@@ -386,6 +386,50 @@ static const char *threads_return_memory(void)
 	return NULL;
 }
 
+/* Threads until the kernel says no (a kernel-stack slot or memory runs
+ * out): the refusal is an error code, every thread made runs and ends,
+ * and every page comes back. */
+#define CROWD_MAX 5000
+static volatile uint32_t crowd_gate;
+static pthread_t crowd[CROWD_MAX];
+
+static void *crowd_member(void *arg)
+{
+	while (!crowd_gate)
+		syscall(SYS_futex, &crowd_gate, 0 /* FUTEX_WAIT */, 0, NULL, NULL, 0);
+	return arg;
+}
+
+static const char *threads_until_refused(void)
+{
+	if (!on_kestrel())
+		return "not running on Kestrel";
+	pthread_attr_t small;
+	pthread_attr_init(&small);
+	pthread_attr_setstacksize(&small, 16384);
+	create_join(4);
+	long before = kestrel_free_pages();
+	int made = 0, err = 0;
+	crowd_gate = 0;
+	while (made < CROWD_MAX &&
+	       !(err = pthread_create(&crowd[made], &small, crowd_member, NULL)))
+		made++;
+	KTAP_EXPECT(made > 512, "only %d threads before the kernel refused", made);
+	KTAP_EXPECT(made == CROWD_MAX || err == EAGAIN || err == ENOMEM,
+		    "thread %d refused with %d (%s), want EAGAIN or ENOMEM", made, err,
+		    strerror(err));
+	crowd_gate = 1;
+	syscall(SYS_futex, &crowd_gate, 1 /* FUTEX_WAKE */, CROWD_MAX, NULL, NULL, 0);
+	for (int i = 0; i < made; i++)
+		pthread_join(crowd[i], NULL);
+	long after = kestrel_free_pages();
+	KTAP_EXPECT(before == after, "free pages %ld before %d threads, %ld after", before, made,
+		    after);
+	ktap_note("%d threads, then %s", made,
+		  made == CROWD_MAX ? "the test's own limit" : strerror(err));
+	return NULL;
+}
+
 static const struct ktap_case cases[] = {
 	{ "mutex_counter_40000", mutex_counter_40000 },
 	{ "join_returns_value", join_returns_value },
@@ -398,6 +442,7 @@ static const struct ktap_case cases[] = {
 	{ "condvar_broadcast_wakes_all", condvar_broadcast_wakes_all },
 	{ "condvar_timedwait_times_out", condvar_timedwait_times_out },
 	{ "threads_return_memory", threads_return_memory },
+	{ "threads_until_refused", threads_until_refused },
 };
 
 int main(void)
