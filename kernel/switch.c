@@ -12,6 +12,26 @@
 #include "kernel/switch.h"
 #include "kernel/task.h"
 
+/*
+ * next's FS and GS selectors, before its bases: in 64-bit mode a selector
+ * load also loads the base from the descriptor (SDM vol. 3A 3.4.4), so the
+ * MSR writes after it put the real bases back.  A GS load writes the
+ * active GS base, the kernel's per-CPU one: it is done between two SWAPGS,
+ * so it lands in the user's (KERNEL_GS_BASE, rewritten right after).  With
+ * interrupts off only an NMI or #MC can come in between, and the kernel's
+ * own trap path never reads GS (traps/vectors.asm: SWAPGS only from ring 3).
+ */
+static void load_user_segments(const struct task *next)
+{
+	uint16_t fs, gs;
+	asm volatile("mov %%fs, %0" : "=r"(fs));
+	asm volatile("mov %%gs, %0" : "=r"(gs));
+	if (fs != next->fsindex)
+		asm volatile("mov %0, %%fs" ::"r"(next->fsindex));
+	if (gs != next->gsindex)
+		asm volatile("swapgs\n\tmov %0, %%gs\n\tswapgs" ::"r"(next->gsindex) : "memory");
+}
+
 void switch_arch(struct task *prev, struct task *next)
 {
 	/* prev's registers to its buffer; next's PKRU now (fpu/switch.c). */
@@ -21,14 +41,18 @@ void switch_arch(struct task *prev, struct task *next)
 	 * the TSS for interrupts (SDM vol. 3A 7.14.5), %gs:0 for SYSCALL. */
 	cpu0.kernel_rsp = next->kstack_top;
 	tss_set_rsp0(next->kstack_top);
-	/* The bases the program has now, not what it last asked us for: a
-	 * segment load, or WRFSBASE, changes them without a system call.  The
-	 * user's GS base is in KERNEL_GS_BASE while the kernel runs (SWAPGS). */
+	/* The selectors and bases the program has now, not what it last asked
+	 * us for: a segment load, or WRFSBASE, changes them without a system
+	 * call.  The user's GS base is in KERNEL_GS_BASE while the kernel runs
+	 * (SWAPGS).  As Linux's save_fsgs and load_seg_legacy. */
 	if (prev->proc) {
+		asm volatile("mov %%fs, %0" : "=r"(prev->fsindex));
+		asm volatile("mov %%gs, %0" : "=r"(prev->gsindex));
 		prev->fs_base = rdmsr(MSR_FS_BASE);
 		prev->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
 	}
 	if (next->proc) {
+		load_user_segments(next);
 		wrmsr(MSR_FS_BASE, next->fs_base);
 		wrmsr(MSR_KERNEL_GS_BASE, next->gs_base);
 	}

@@ -45,6 +45,7 @@ struct task {
 	/* The user's FS and GS bases while the task is switched out (saved by
 	 * schedule()); while it runs the CPU holds them: task_user_fs_base(). */
 	uint64_t fs_base, gs_base;
+	uint16_t fsindex, gsindex;	/* and the selectors (kernel/switch.c) */
 	uint64_t clear_child_tid;	/* user address zeroed and woken at exit */
 	uint64_t sigmask;		/* blocked signals (kept, though none are delivered) */
 	uint64_t robust_list;		/* set_robust_list's head (kept for the caller) */

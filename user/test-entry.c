@@ -358,6 +358,25 @@ static void ds_es_hold(void)
 	raw_syscall1(SYS_exit_group, 0);	/* musl's exit is fine, but leave nothing to chance */
 }
 
+/*
+ * The same for FS and GS: in 64-bit mode their selectors are the
+ * program's too (a load also sets the base from the descriptor, 0 here).
+ * The child checks that its own selectors survive its switches, and
+ * exits 1 if not; musl's TLS is gone once FS is loaded, so raw calls only.
+ */
+static void fs_gs_hold(void)
+{
+	unsigned short fs, gs;
+	int lost = 0;
+	__asm__ volatile("movw %w0, %%fs; movw %w0, %%gs" ::"r"(SEL_USER_CS32));
+	for (int i = 0; i < 3000; i++) {
+		raw_syscall0(SYS_sched_yield);
+		__asm__ volatile("movw %%fs, %w0; movw %%gs, %w1" : "=r"(fs), "=r"(gs));
+		lost |= fs != SEL_USER_CS32 || gs != SEL_USER_CS32;
+	}
+	raw_syscall1(SYS_exit_group, lost);
+}
+
 /* ---- privileged instructions: #GP at CPL 3 ---- */
 
 static void cli(void)		{ __asm__ volatile("cli"); }
@@ -479,6 +498,8 @@ static int child_main(const char *mode)
 {
 	if (strcmp(mode, "ds-es-hold") == 0)
 		ds_es_hold();
+	if (strcmp(mode, "fs-gs-hold") == 0)
+		fs_gs_hold();
 	if (strncmp(mode, "int-", 4) == 0) {
 		int_vector = atoi(mode + 4);
 		if (int_vector < 0 || int_vector > 255)
@@ -544,6 +565,41 @@ static void ds_es_not_shared(void)
 	ktap_result("ds-es-not-shared");
 }
 
+/* A child holds FS = GS = the 32-bit code selector: it keeps them, and this
+ * process keeps its own (0) and its FS base (musl's TLS). */
+static void fs_gs_not_shared(void)
+{
+	long pid = child_start(PROG, "fs-gs-hold");
+	unsigned seen_fs = 0, seen_gs = 0;
+	uint64_t tls_before, tls_after;
+	int status = -1;
+
+	if (!KTAP_EXPECT(pid > 0, "could not start the child: %ld", pid)) {
+		ktap_result("fs-gs-not-shared");
+		return;
+	}
+	__asm__ volatile("mov %%fs:0, %0" : "=r"(tls_before)); /* the TLS block points to itself */
+	for (int i = 0; i < 3000; i++) {
+		unsigned short fs, gs;
+		raw_syscall0(SYS_sched_yield);
+		__asm__ volatile("movw %%fs, %w0; movw %%gs, %w1" : "=r"(fs), "=r"(gs));
+		seen_fs |= fs;
+		seen_gs |= gs;
+	}
+	__asm__ volatile("mov %%fs:0, %0" : "=r"(tls_after));
+	waitpid(pid, &status, 0);
+	KTAP_EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "the child lost its own FS/GS selectors across switches (status %#x)", status);
+	KTAP_EXPECT(
+		seen_fs == 0 && seen_gs == 0,
+		"while another process held FS = GS = %#x, this one saw FS %#x, GS %#x (want 0)",
+		SEL_USER_CS32, seen_fs, seen_gs);
+	KTAP_EXPECT(tls_after == tls_before,
+		    "this process's FS base moved: %%fs:0 was %#llx, now %#llx",
+		    (unsigned long long)tls_before, (unsigned long long)tls_after);
+	ktap_result("fs-gs-not-shared");
+}
+
 /* INT n for every n: #BP for 3 (the one DPL-3 gate), #GP for the rest. */
 static void int_every_vector(void)
 {
@@ -563,7 +619,7 @@ int main(int argc, char **argv)
 		return child_main(argv[1]);
 
 	bool intel = is_intel(), tcg = is_tcg();
-	ktap_plan(NCASES + 3);
+	ktap_plan(NCASES + 4);
 	child_run(PROG, "ud2");		/* warm up whatever the kernel keeps */
 	long pages = on_kestrel() ? kestrel_free_pages() : 0;
 
@@ -571,6 +627,7 @@ int main(int argc, char **argv)
 		check_case(&cases[i], intel, tcg);
 	int_every_vector();
 	ds_es_not_shared();
+	fs_gs_not_shared();
 	if (on_kestrel()) {
 		long after = kestrel_free_pages();
 		KTAP_EXPECT(after == pages, "free pages %ld before the children, %ld after", pages, after);
