@@ -26,10 +26,28 @@ struct trap_frame {
 #define TSS_SEL		0x30
 
 enum {
-	T_DE = 0, T_DB = 1, T_NMI = 2, T_BP = 3, T_OF = 4, T_BR = 5, T_UD = 6, T_NM = 7,
-	T_DF = 8, T_TS = 10, T_NP = 11, T_SS = 12, T_GP = 13, T_PF = 14, T_MF = 16,
-	T_AC = 17, T_MC = 18, T_XM = 19, T_VE = 20, T_CP = 21,
-	T_IRQ0 = 32,		/* the 8259 PIC's lines are remapped here */
+	T_DE = 0,
+	T_DB = 1,
+	T_NMI = 2,
+	T_BP = 3,
+	T_OF = 4,
+	T_BR = 5,
+	T_UD = 6,
+	T_NM = 7,
+	T_DF = 8,
+	T_TS = 10,
+	T_NP = 11,
+	T_SS = 12,
+	T_GP = 13,
+	T_PF = 14,
+	T_MF = 16,
+	T_AC = 17,
+	T_MC = 18,
+	T_XM = 19,
+	T_VE = 20,
+	T_CP = 21,
+	T_IRQ0 = 32,	  /* the 8259 PIC's lines are remapped here */
+	T_SYSCALL = 0x80, /* not a vector: a SYSCALL frame, error = the call's number */
 	T_SPURIOUS = 0xff,
 };
 

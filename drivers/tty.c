@@ -7,6 +7,7 @@
 #include "uapi/errno.h"
 #include "kernel/task.h"
 #include "drivers/tty.h"
+#include "kernel/signal.h"
 #include "mm/uaccess.h"
 #include "cpu/x86.h"
 #include "cpu/frame.h"
@@ -56,9 +57,9 @@ long tty_read(char *ubuf, size_t n)
 	size_t got = 0;
 	cli();
 	while (r == w) {
-		if (current()->flags & TIF_KILLED) {
+		if (signal_pending(current())) {
 			sti();
-			return -EINTR;
+			return -ERESTARTSYS;
 		}
 		sleep_on(&w);
 	}

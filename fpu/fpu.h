@@ -26,6 +26,7 @@ struct fpu {
 	uint64_t saves, restores, restores_skipped;
 	bool pasid_activated;	/* this thread's IA32_PASID was installed (fpu/pasid) */
 	uint32_t pasid_fixups;
+	uint32_t sig_pkru; /* PKRU while a signal frame is written (fpu/signal.c) */
 };
 
 /* XSAVE feature numbers (SDM vol. 1 13.1) beyond x87 and SSE (fpu/layout.h). */
@@ -59,7 +60,6 @@ extern struct fpu_config fpu_cfg;
 void fpu_init(void);
 void fpu_bench(void);		/* fpu/bench.c: make bench */
 const char *fpu_strategy_name(enum fpu_strategy s);
-size_t fpu_sigframe_size(void);
 
 /* fpu/switch.c: tasks, switches, the return to user mode. */
 int fpu_task_init(struct task *t);
@@ -78,6 +78,16 @@ void xstate_finish_update(struct task *t, int xfeature);
 /* fpu/pkru.c: PKRU, switched eagerly. */
 uint32_t rdpkru(void);
 void wrpkru(uint32_t pkru);
+
+/* fpu/signal.c: the state in a signal frame, Linux's user format. */
+size_t fpu_sigframe_size(void); /* AT_MINSIGSTKSZ */
+size_t fpu_sigframe_fpstate_size(void);
+int fpu_sigframe_save(struct task *t, void *ufp);
+void fpu_signal_abort(struct task *t); /* the frame failed: PKRU back */
+void fpu_signal_enter(struct task *t); /* the handler starts from init */
+int fpu_sigframe_restore(struct task *t, const void *ufp);
+void fpu_reset_user_state(struct task *t);	  /* user components init (execve) */
+int fpu_exception_code(struct task *t, bool x87); /* #MF/#XM: SIGFPE's si_code */
 
 /* fpu/regset.c: the whole user state in the standard format, for debuggers. */
 size_t xstate_regset_size(void);

@@ -24,6 +24,7 @@ void fpu_buffers_init(void);		/* once fpu_cfg.size is known */
 void fpregs_lock(void);			/* the registers stay whose they are */
 void fpregs_unlock(void);
 void fpu_invalidate(struct task *t);	/* forget that t's registers may be live */
+void fpu_sync_state(struct task *t);	/* t's buffer is the truth from here */
 
 /* fpu/update.c */
 void xstate_update_init(void);

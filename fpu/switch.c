@@ -103,6 +103,22 @@ static void save_current(struct task *t)
 	fpu_owner = &t->fpu;
 }
 
+/*
+ * Linux's fpu_sync_fpstate: make t's buffer the truth.  Live registers are
+ * saved and TIF_NEED_FPU_LOAD set, so later edits go to the buffer; the
+ * registers stay valid, and the restore on the way out is skipped unless
+ * an edit invalidates them.
+ */
+void fpu_sync_state(struct task *t)
+{
+	fpregs_lock();
+	if (t == current() && t->fpu.state && !(t->flags & TIF_NEED_FPU_LOAD)) {
+		save_current(t);
+		t->flags |= TIF_NEED_FPU_LOAD;
+	}
+	fpregs_unlock();
+}
+
 /* A new thread starts with a copy of its creator's state (as Linux's
  * fpu_clone), but with no PASID: each thread earns its own on first use. */
 void fpu_clone(struct task *child, struct task *parent)

@@ -262,10 +262,3 @@ void fpu_init(void)
 	xstate_update_init();
 	fpu_buffers_init();
 }
-
-size_t fpu_sigframe_size(void)
-{
-	/* What a Linux signal frame would need: the standard-format state plus the
-	 * register frame; musl only uses it to size alternate signal stacks. */
-	return fpu_cfg.std_size + 1024;
-}

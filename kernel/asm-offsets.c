@@ -53,6 +53,7 @@ void asm_offsets(void)
 	DEFINE(USER_DS, USER_DS);
 	DEFINE(USER_CS32, USER_CS32 | 3);
 	DEFINE(USER_TASK_SIZE, USER_TASK_SIZE);
+	DEFINE(T_SYSCALL, T_SYSCALL);
 
 	/* boot/entry.asm: the address map and the early page tables */
 	DEFINE(KERNEL_VMA, KERNEL_VMA);

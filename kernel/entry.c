@@ -5,6 +5,7 @@
  * code is done in exactly one place:
  *   TIF_KILLED         the task is to die instead (exit_group, fatal fault)
  *   TIF_NEED_RESCHED   its time slice is over: let someone else run first
+ *   TIF_SIGPENDING     a signal to act on: a handler's frame, or death
  *   TIF_NEED_FPU_LOAD  its extended state is not in the registers: load it
  * The FPU load comes last and with interrupts off, so nothing can take the
  * registers away between the XRSTOR and the IRETQ/SYSRETQ.
@@ -20,6 +21,8 @@
 #include "kernel/main.h"
 #include "lib/printf.h"
 #include "kernel/panic.h"
+#include "kernel/signal.h"
+#include "uapi/signal.h"
 
 void exit_to_user_mode(struct trap_frame *tf)
 {
@@ -29,14 +32,6 @@ void exit_to_user_mode(struct trap_frame *tf)
 	if (tf != task_user_frame(t))
 		panic_frame(tf, "exit_to_user_mode: frame at %lx, not on %s's kernel stack",
 			    (uint64_t)tf, t->name);
-	/* IRETQ/SYSRETQ to a non-canonical RIP faults in ring 0 on Intel CPUs
-	 * (SDM vol. 2A IRET: #GP(0)), with the user's registers half loaded.
-	 * Treat it as the user's #GP before getting there. */
-	if (tf->rip >= USER_TOP && !(t->flags & TIF_KILLED)) {
-		kprintf("kestrel: %s[%d] killed: #GP general protection: return to non-canonical rip %lx\n",
-			t->name, t->tid, tf->rip);
-		process_kill(t->proc, W_SIGNALED(SIGSEGV));
-	}
 	static bool booted;
 	if (!booted) {
 		booted = true;
@@ -53,6 +48,27 @@ void exit_to_user_mode(struct trap_frame *tf)
 		if (work & TIF_NEED_RESCHED) {
 			schedule();
 			continue;	/* anything may have changed while away */
+		}
+		if (work & TIF_SIGPENDING) {
+			sti();
+			signal_deliver(tf); /* may fault on the user stack, or exit */
+			continue;
+		}
+		/* IRETQ/SYSRETQ to a non-canonical RIP faults in ring 0 on Intel
+		 * CPUs (SDM vol. 2A IRET: #GP(0)), with the user's registers half
+		 * loaded.  Make it the user's #GP before getting there, as Linux's
+		 * bad-IRET fix-up does: SIGSEGV, with that RIP in the frame. */
+		if (tf->rip >= USER_TOP) {
+			sti();
+			struct ksiginfo info = { .signo = KSIGSEGV, .code = K_SI_KERNEL };
+			char why[80];
+			ksnprintf(why, sizeof(why),
+				  "#GP general protection: return to non-canonical rip %lx",
+				  tf->rip);
+			tf->vector = T_GP;
+			tf->error = 0;
+			signal_fault(tf, &info, why);
+			continue;
 		}
 		if (work & TIF_NEED_FPU_LOAD) {
 			if (fpu_restore_for_user(t)) {

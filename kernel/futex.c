@@ -13,6 +13,7 @@
 #include "mm/uaccess.h"
 #include "cpu/x86.h"
 #include "kernel/futex.h"
+#include "kernel/signal.h"
 #include "kernel/sched.h"
 #include "mm/vm.h"
 #include "mm/lookup.h"
@@ -53,8 +54,8 @@ long futex_wait(struct process *p, uint64_t uaddr, uint32_t val, uint64_t timeou
 		t->wake_tick = deadline;
 		sleep_on(chan);
 		t->wake_tick = 0;
-		if (t->flags & TIF_KILLED)
-			ret = -EINTR;
+		if (signal_pending(t)) /* Linux restarts an untimed wait, not a timed one */
+			ret = deadline ? -EINTR : -ERESTARTSYS;
 		else if (deadline && timer_ticks() >= deadline)
 			ret = -ETIMEDOUT;
 	}

@@ -14,6 +14,7 @@
 #include "cpu/frame.h"
 #include "mm/uvm.h"
 #include "kernel/exec.h"
+#include "kernel/signal.h"
 #include "kernel/sched.h"
 #include "mm/vm.h"
 #include "mm/heap.h"
@@ -54,6 +55,9 @@ long process_spawn(const char *name, char *const argv[], char *const envp[])
 
 	uint64_t f = irq_save();
 	p->parent = parent_of_current();
+	/* A program the kernel starts begins a session; one a program starts
+	 * joins its starter's (who may signal whom: kernel/signal.c). */
+	p->session = p->parent == &kernel_process ? p : p->parent->session;
 	p->next_child = p->parent->children;
 	p->parent->children = p;
 	irq_restore(f);
@@ -68,6 +72,7 @@ long process_spawn(const char *name, char *const argv[], char *const envp[])
 
 static void process_free(struct process *p)
 {
+	signal_flush(&p->shared_pending);
 	kfree(p);
 }
 
@@ -151,9 +156,9 @@ long process_wait(int pid, int *status, int options)
 			irq_restore(f);
 			return -ECHILD;
 		}
-		if ((options & WNOHANG) || (current()->flags & TIF_KILLED)) {
+		if ((options & WNOHANG) || signal_pending(current())) {
 			irq_restore(f);
-			return (options & WNOHANG) ? 0 : -EINTR;
+			return (options & WNOHANG) ? 0 : -ERESTARTSYS;
 		}
 		sleep_on(me);
 	}

@@ -216,13 +216,13 @@ int sleep_until(uint64_t tick)
 {
 	uint64_t f = irq_save();
 	struct task *t = current();
-	while (timer_ticks() < tick && !(t->flags & TIF_KILLED)) {
+	while (timer_ticks() < tick && !signal_pending(t)) {
 		t->wake_tick = tick;
 		sleep_on(&timer_chan);
 	}
 	t->wake_tick = 0;
 	irq_restore(f);
-	return t->flags & TIF_KILLED ? -EINTR : 0;
+	return signal_pending(t) ? -EINTR : 0;
 }
 
 /* From the timer interrupt: wake timed sleepers, end the time slice. */

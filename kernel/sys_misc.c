@@ -1,4 +1,4 @@
-/* System calls for the console, time, and the signal calls musl makes. */
+/* System calls for the console, time and identity. */
 #include "kernel/kernel.h"
 #include "kernel/syscall.h"
 #include "uapi/errno.h"
@@ -114,62 +114,6 @@ long sys_clock_gettime(struct trap_frame *tf)
 	if (tf->rdi == CLOCK_REALTIME)
 		ts.sec += timer_boot_epoch();
 	return copy_to_user((void *)tf->rsi, &ts, sizeof(ts));
-}
-
-/*
- * Signals: Kestrel delivers none (a fatal fault ends the process, as the
- * default action would).  But musl blocks signals around thread creation
- * and installs handlers, so the masks and actions are kept and reported
- * back exactly as Linux would, with Linux's argument checks.
- */
-#define SIGSET_SIZE 8
-#define UNBLOCKABLE ((1ul << (9 - 1)) | (1ul << (19 - 1)))	/* SIGKILL, SIGSTOP */
-
-long sys_rt_sigprocmask(struct trap_frame *tf)
-{
-	enum { SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK };
-	struct task *t = current();
-	uint64_t set, old = t->sigmask;
-	if (tf->r10 != SIGSET_SIZE)
-		return -EINVAL;
-	if (tf->rsi) {
-		if (copy_from_user(&set, (void *)tf->rsi, sizeof(set)))
-			return -EFAULT;
-		if (tf->rdi == SIG_BLOCK)
-			t->sigmask |= set;
-		else if (tf->rdi == SIG_UNBLOCK)
-			t->sigmask &= ~set;
-		else if (tf->rdi == SIG_SETMASK)
-			t->sigmask = set;
-		else
-			return -EINVAL;
-		t->sigmask &= ~UNBLOCKABLE;
-	}
-	if (tf->rdx && copy_to_user((void *)tf->rdx, &old, sizeof(old))) {
-		t->sigmask = old;
-		return -EFAULT;
-	}
-	return 0;
-}
-
-long sys_rt_sigaction(struct trap_frame *tf)
-{
-	int sig = (int)tf->rdi;
-	struct sigaction_k act, *slot;
-	if (tf->r10 != SIGSET_SIZE || sig < 1 || sig > 64)
-		return -EINVAL;
-	slot = &current()->proc->sigactions[sig - 1];
-	if (tf->rsi) {
-		if (sig == 9 || sig == 19)
-			return -EINVAL;
-		if (copy_from_user(&act, (void *)tf->rsi, sizeof(act)))
-			return -EFAULT;
-	}
-	if (tf->rdx && copy_to_user((void *)tf->rdx, slot, sizeof(*slot)))
-		return -EFAULT;
-	if (tf->rsi)
-		*slot = act;
-	return 0;
 }
 
 long sys_set_robust_list(struct trap_frame *tf)

@@ -217,33 +217,3 @@ long sys_accel_bind(struct trap_frame *tf)
 	(void)tf;
 	return accel_bind(current()->proc);
 }
-
-/*
- * tkill/tgkill: Kestrel delivers no signals, so a signal sent to a thread
- * of one's own process ends that process with it, as its default action
- * would (musl's abort() raises SIGABRT this way).  Signal 0 only checks.
- */
-static long kill_thread(int tid, int sig)
-{
-	struct task *t = task_by_tid(tid);
-	if (sig < 0 || sig > 64)
-		return -EINVAL;
-	if (!t || !t->proc)
-		return -ESRCH;
-	if (t->proc != current()->proc)
-		return -EPERM;
-	if (sig == 0)
-		return 0;
-	process_kill(t->proc, W_SIGNALED(sig));
-	task_exit(0);		/* the caller is in the process too */
-}
-
-long sys_tkill(struct trap_frame *tf) { return kill_thread((int)tf->rdi, (int)tf->rsi); }
-
-long sys_tgkill(struct trap_frame *tf)
-{
-	struct task *t = task_by_tid((int)tf->rsi);
-	if (t && t->proc && t->proc->pid != (int)tf->rdi)
-		return -ESRCH;
-	return kill_thread((int)tf->rsi, (int)tf->rdx);
-}

@@ -2,6 +2,8 @@
 #pragma once
 #include <stdint.h>
 
+// clang-format off
+/* The numbers line up as in Linux's arch/x86/entry/syscalls/syscall_64.tbl. */
 #define SYS_read		0
 #define SYS_write		1
 #define SYS_close		3
@@ -11,15 +13,22 @@
 #define SYS_brk			12
 #define SYS_rt_sigaction	13
 #define SYS_rt_sigprocmask	14
+#define SYS_rt_sigreturn	15
 #define SYS_ioctl		16
 #define SYS_writev		20
 #define SYS_sched_yield		24
 #define SYS_madvise		28
+#define SYS_pause		34
 #define SYS_nanosleep		35
 #define SYS_getpid		39
 #define SYS_clone		56
 #define SYS_exit		60
 #define SYS_wait4		61
+#define SYS_kill		62
+#define SYS_rt_sigpending	127
+#define SYS_rt_sigtimedwait	128
+#define SYS_rt_sigsuspend	130
+#define SYS_sigaltstack		131
 #define SYS_arch_prctl		158
 #define SYS_gettid		186
 #define SYS_futex		202
@@ -33,6 +42,7 @@
 #define SYS_pkey_alloc		330
 #define SYS_pkey_free		331
 #define NR_LINUX_SYSCALLS	335
+// clang-format on
 
 /* Kestrel-only calls: numbers in uapi/kestrel_abi.h, shared with programs. */
 #include "uapi/kestrel_abi.h"
@@ -47,14 +57,17 @@ struct trap_frame;
 typedef long (*syscall_fn)(struct trap_frame *tf);
 
 /* Every handler, by name; kernel/syscall.c builds the tables from these. */
+// clang-format off
 #define SYSCALLS(X) \
 	X(read) X(write) X(writev) X(ioctl) X(close) \
 	X(mmap) X(munmap) X(mprotect) X(brk) X(madvise) \
-	X(rt_sigaction) X(rt_sigprocmask) X(set_robust_list) \
-	X(sched_yield) X(nanosleep) X(clock_gettime) \
+	X(rt_sigaction) X(rt_sigprocmask) X(rt_sigreturn) X(rt_sigpending) \
+	X(rt_sigsuspend) X(rt_sigtimedwait) X(sigaltstack) X(pause) X(kill) \
+	X(set_robust_list) X(sched_yield) X(nanosleep) X(clock_gettime) \
 	X(getpid) X(gettid) X(set_tid_address) X(arch_prctl) \
 	X(clone) X(exit) X(exit_group) X(wait4) X(futex) X(tkill) X(tgkill) \
 	X(pkey_alloc) X(pkey_free) X(pkey_mprotect)
+// clang-format on
 /* kestrel_fpu_selftest is a test hook: only the test kernel has it
  * (elsewhere its number is -ENOSYS, as any call Kestrel lacks). */
 #ifdef KESTREL_TEST

@@ -8,6 +8,7 @@
 #include "mm/mm.h"
 #include "kernel/process.h"
 #include "kernel/task.h"
+#include "kernel/signal.h"
 #include "kernel/switch.h"
 #include "mm/uaccess.h"
 #include "cpu/x86.h"
@@ -147,6 +148,7 @@ void task_free(struct task *t)
 		}
 	}
 	fpu_task_free(t);
+	signal_flush(&t->pending);
 	kstack_free((void *)t->kstack_top);
 	kfree(t);
 }

@@ -16,10 +16,18 @@ struct trap_frame;
 #define TIF_NEED_RESCHED	(1u << 0)	/* the time slice is over */
 #define TIF_NEED_FPU_LOAD	(1u << 1)	/* the registers do not hold this task's state */
 #define TIF_KILLED		(1u << 2)	/* exit instead of returning to user mode */
+#define TIF_SIGPENDING (1u << 3)		/* an unblocked signal waits (kernel/signal.c) */
 
 enum task_state { TASK_RUNNABLE, TASK_SLEEPING, TASK_DEAD };
 
 struct process;
+
+/* Signals waiting: a bit each, and a queue of their siginfo (kernel/signal.c). */
+struct sigqueue;
+struct sigpending {
+	uint64_t set;
+	struct sigqueue *head;
+};
 
 struct task {
 	/* cpu/switch.asm uses these two (kernel/asm-offsets.c gives it their offsets). */
@@ -47,7 +55,16 @@ struct task {
 	uint64_t fs_base, gs_base;
 	uint16_t fsindex, gsindex;	/* and the selectors (kernel/switch.c) */
 	uint64_t clear_child_tid;	/* user address zeroed and woken at exit */
-	uint64_t sigmask;		/* blocked signals (kept, though none are delivered) */
+	/* Signals (kernel/signal.c): this thread's own pending ones; the mask;
+	 * the mask rt_sigsuspend replaced, put back after delivery; the
+	 * alternate stack; the last user exception, for the sigcontext. */
+	struct sigpending pending;
+	uint64_t sigmask;
+	uint64_t saved_sigmask;
+	bool restore_sigmask;
+	uint64_t sas_sp, sas_size;
+	uint32_t sas_flags; /* SS_AUTODISARM */
+	uint64_t trap_nr, trap_err, trap_cr2;
 	uint64_t robust_list;		/* set_robust_list's head (kept for the caller) */
 	bool is_main_thread;
 
@@ -66,7 +83,10 @@ struct process {
 	bool zombie;			/* all threads gone, waiting for wait4 */
 	int wait_status;		/* Linux's encoding: (code << 8) or signal */
 	uint64_t brk_start, brk;	/* the heap grows from brk_start to brk */
+	/* Linux's struct kernel_sigaction for rt_sigaction, one per signal. */
 	struct sigaction_k { uint64_t handler, flags, restorer, mask; } sigactions[64];
+	struct sigpending shared_pending; /* sent to the process (kill) */
+	struct process *session;	  /* the process the kernel started this tree with */
 	uint16_t pkeys_used;		/* protection keys handed out by pkey_alloc */
 	uint32_t pasid;			/* bound to the accelerator: its PASID, else 0 */
 	uint64_t portal;		/* where the device's portal is mapped */
@@ -83,6 +103,12 @@ struct cpu {
 extern struct cpu cpu0;
 
 static inline struct task *current(void) { return cpu0.current; }
+
+/* Must an interruptible sleep end?  (A signal to handle, or death.) */
+static inline bool signal_pending(const struct task *t)
+{
+	return t->flags & (TIF_KILLED | TIF_SIGPENDING);
+}
 
 /*
  * A user task's FS and GS bases.  The program may change them itself (a

@@ -117,8 +117,10 @@ static bool read_source(struct trap_frame *tf, uint64_t src, struct accel_desc *
 	 * the next page (64 bytes span at most two). */
 	uint64_t last = src + sizeof(*d) - 1;
 	uint64_t bad = user_access_fault(src, false, NULL) || last < src ? src : ALIGN_DOWN(last, PAGE_SIZE);
-	if (!canonical(bad) || !canonical(last))
-		process_fault(tf, SIGSEGV, "#GP on ENQCMD: source address not canonical");
+	if (!canonical(bad) || !canonical(last)) {
+		user_gp_fault(tf, "#GP on ENQCMD: source address not canonical");
+		return false;
+	}
 	uint32_t err = user_access_fault(bad, false, NULL);
 	raise_pf(tf, bad, err ? err : X86_PF_USER);
 	return false;
@@ -160,10 +162,9 @@ bool enqcmd_emulate(struct trap_frame *tf)
 	enqcmd_gprs(tf, gpr);
 	uint64_t dst = enqcmd_dst_addr(&insn, gpr);
 	if (dst % 64 || !canonical(dst)) {
-		tf->vector = T_GP;
-		tf->error = 0;
-		process_fault(tf, SIGSEGV, dst % 64 ? "#GP on ENQCMD: destination not 64-byte aligned"
-						    : "#GP on ENQCMD: destination not canonical");
+		user_gp_fault(tf, dst % 64 ? "#GP on ENQCMD: destination not 64-byte aligned"
+					   : "#GP on ENQCMD: destination not canonical");
+		return true;
 	}
 
 	struct accel_desc d;
@@ -179,8 +180,10 @@ bool enqcmd_emulate(struct trap_frame *tf)
 		raise_pf(tf, dst, err);
 		return true;
 	}
-	if (!(portal.pte & PTE_DEVICE) || (portal.pte & PTE_ADDR) != accel_portal_phys())
-		process_fault(tf, SIGSEGV, "ENQCMD to an address that is not the device's portal");
+	if (!(portal.pte & PTE_DEVICE) || (portal.pte & PTE_ADDR) != accel_portal_phys()) {
+		user_gp_fault(tf, "#GP on ENQCMD: the address is not the device's portal");
+		return true;
+	}
 
 	/* The first dword becomes the PASID, with bit 31 (privileged) and the
 	 * reserved bits 30:20 zero: the command's own value is not used. */

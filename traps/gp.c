@@ -22,6 +22,7 @@
 #include "cpu/frame.h"
 #include "traps/gp.h"
 #include "traps/enqcmd.h"
+#include "traps/traps.h"
 #include "lib/enqcmd_decode.h"
 
 #ifdef KESTREL_TEST
@@ -62,7 +63,7 @@ void enqcmd_gp(struct trap_frame *tf)
 {
 	const char *why = enqcmd_fixup(tf);
 	if (why)
-		process_fault(tf, SIGSEGV, why);
+		user_gp_fault(tf, why);
 }
 
 /* A #GP the CPU raised in user mode: decoded here, once. */
@@ -75,5 +76,5 @@ void user_gp(struct trap_frame *tf)
 	    enqcmd_decode(bytes, (size_t)fetch_user_insn(tf->rip, bytes), &insn) == ENQCMD_DECODED)
 		enqcmd_gp(tf);
 	else
-		process_fault(tf, SIGSEGV, "#GP general protection");
+		user_gp_fault(tf, "#GP general protection");
 }

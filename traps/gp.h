@@ -4,7 +4,7 @@
 
 struct trap_frame;
 
-void user_gp(struct trap_frame *tf);		/* kills the task unless fixed up */
+void user_gp(struct trap_frame *tf); /* SIGSEGV unless fixed up */
 /* The same for a #GP of an instruction the caller decoded as ENQCMD. */
 void enqcmd_gp(struct trap_frame *tf);
 #ifdef KESTREL_TEST

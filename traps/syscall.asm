@@ -8,9 +8,10 @@
 
 ; USER_DS, USER_CS, USER_CS32 (with RPL 3) and USER_TASK_SIZE come from C
 ; (kernel/asm-offsets.c, through frame.inc).
-%define SYSCALL_VECTOR  0x80            ; marks the frame as a system call
-
 %include "traps/frame.inc"
+
+RFLAGS_TF       equ 1 << 8
+RFLAGS_RF       equ 1 << 16
 
 extern syscall_dispatch
 extern syscall_compat_dispatch
@@ -31,8 +32,8 @@ global syscall_compat_entry
     push r11                            ; rflags
     push %1                             ; cs
     push rcx                            ; rip
-    push 0                              ; error code
-    push SYSCALL_VECTOR                 ; vector
+    push rax                            ; error: the call's number, for a restart
+    push T_SYSCALL                      ; vector: marks a system call's frame
     PUSH_REGS
 %endmacro
 
@@ -49,8 +50,13 @@ syscall_entry:
     ; the frame so that they disagree (a new thread, a signal-like redirect),
     ; or RIP is not canonical (SYSRET would #GP in ring 0 on Intel CPUs: the
     ; 2012 "SYSRET vulnerability"), leave through IRETQ instead.
+    ; And with TF or RF set: SYSRET cannot restore RF, and a TF it restores
+    ; traps at once, before the next user instruction, where IRETQ's traps
+    ; after it (Linux's opportunistic-SYSRET conditions).
     mov rcx, [rsp + TF_RIP]
     mov r11, [rsp + TF_RFLAGS]
+    test r11, RFLAGS_TF | RFLAGS_RF
+    jnz .iret
     cmp rcx, [rsp + TF_RCX]
     jne .iret
     cmp r11, [rsp + TF_R11]

@@ -15,6 +15,9 @@
 #include "traps/enqcmd.h"
 #include "lib/printf.h"
 #include "kernel/panic.h"
+#include "kernel/signal.h"
+#include "uapi/signal.h"
+#include "fpu/fpu.h"
 
 extern const uint64_t vector_table[256];
 struct fixup_record last_fixup;
@@ -41,18 +44,6 @@ static bool extable_fixup(struct trap_frame *tf)
 	return false;
 }
 
-/* The signal Linux would send for each exception, for the parent's wait4. */
-static int signal_for(unsigned vector)
-{
-	switch (vector) {
-	case T_DE: case T_MF: case T_XM: return SIGFPE;
-	case T_DB: case T_BP: return SIGTRAP;
-	case T_UD: return SIGILL;
-	case T_NP: case T_SS: case T_AC: return SIGBUS;
-	default: return SIGSEGV;
-	}
-}
-
 /* DR6 (SDM vol. 3A 18.2.3): what raised a #DB.  The CPU never clears it. */
 #define DR6_BS		(1ul << 14)	/* single step (RFLAGS.TF) */
 #define DR6_RESET	0xffff0ff0ul
@@ -66,21 +57,82 @@ static uint64_t debug_status(void)
 	return dr6;
 }
 
-/* An exception in user mode is the task's problem, never the kernel's. */
+/*
+ * The signal Linux sends for each exception in user mode, with its
+ * si_code and si_addr (arch/x86/kernel/traps.c, mm/fault.c).
+ */
+static struct ksiginfo fault_info(const struct trap_frame *tf, uint64_t dr6)
+{
+	struct ksiginfo i = { .code = K_SI_KERNEL };
+	switch (tf->vector) {
+	case T_DE:
+		i = (struct ksiginfo){ .signo = KSIGFPE, .code = K_FPE_INTDIV, .addr = tf->rip };
+		break;
+	case T_MF:
+	case T_XM:
+		i = (struct ksiginfo){ .signo = KSIGFPE,
+				       .code = fpu_exception_code(current(), tf->vector == T_MF),
+				       .addr = tf->rip };
+		break;
+	case T_DB:
+		i = (struct ksiginfo){ .signo = KSIGTRAP,
+				       .code = dr6 & DR6_BS ? K_TRAP_TRACE : K_TRAP_UNK,
+				       .addr = tf->rip };
+		break;
+	case T_BP:
+		i.signo = KSIGTRAP;
+		break;
+	case T_UD:
+		i = (struct ksiginfo){ .signo = KSIGILL, .code = K_ILL_ILLOPN, .addr = tf->rip };
+		break;
+	case T_NP:
+	case T_SS:
+		i.signo = KSIGBUS;
+		break;
+	case T_AC:
+		i = (struct ksiginfo){ .signo = KSIGBUS, .code = K_BUS_ADRALN };
+		break;
+	case T_PF:
+		i = (struct ksiginfo){ .signo = KSIGSEGV,
+				       .code = tf->error & 1 ? K_SEGV_ACCERR : K_SEGV_MAPERR,
+				       .addr = read_cr2() };
+		if (tf->error & (1 << 5)) { /* PK: a protection-key violation */
+			i.code = K_SEGV_PKUERR;
+			i.pkey = (uint32_t)pkey_of(current()->proc, i.addr);
+		}
+		break;
+	default:
+		i.signo = KSIGSEGV;
+		break; /* #GP, #BR, #TS, #CP */
+	}
+	return i;
+}
+
+/* A #GP(0) in user mode, the CPU's or one the ENQCMD emulation raises. */
+void user_gp_fault(struct trap_frame *tf, const char *why)
+{
+	tf->vector = T_GP;
+	tf->error = 0;
+	signal_fault(tf, &(struct ksiginfo){ .signo = KSIGSEGV, .code = K_SI_KERNEL }, why);
+}
+
+/* An exception in user mode is the task's problem, never the kernel's:
+ * a signal, and without a handler for it, death with a one-line reason. */
 static void user_fault(struct trap_frame *tf, uint64_t dr6)
 {
 	char why[96];
 	if (tf->vector == T_GP) {
-		user_gp(tf);		/* returns only if it was a first ENQCMD, now fixed */
+		user_gp(tf); /* a first ENQCMD is fixed and retried; else SIGSEGV */
 		return;
 	}
 	if (tf->vector == T_UD && enqcmd_emulate(tf))
 		return;
-	if (tf->vector == T_PF && (tf->error & (1 << 5)))	/* PK: a protection-key violation */
-		ksnprintf(why, sizeof(why), "#PF protection-key violation at address %lx (key %d)",
-			  read_cr2(), pkey_of(current()->proc, read_cr2()));
+	struct ksiginfo info = fault_info(tf, dr6);
+	if (info.code == K_SEGV_PKUERR)
+		ksnprintf(why, sizeof(why), "#PF protection-key violation at address %lx (key %u)",
+			  info.addr, info.pkey);
 	else if (tf->vector == T_PF)
-		ksnprintf(why, sizeof(why), "%s at address %lx", trap_name(tf->vector), read_cr2());
+		ksnprintf(why, sizeof(why), "%s at address %lx", trap_name(tf->vector), info.addr);
 	else if (tf->vector == T_DB)
 		ksnprintf(why, sizeof(why), "%s: %s", trap_name(tf->vector),
 			  dr6 & DR6_BS ? "single-step trap (RFLAGS.TF)" : "INT1");
@@ -89,7 +141,7 @@ static void user_fault(struct trap_frame *tf, uint64_t dr6)
 			  trap_name(tf->vector));
 	else
 		ksnprintf(why, sizeof(why), "%s", trap_name(tf->vector));
-	process_fault(tf, signal_for(tf->vector), why);
+	signal_fault(tf, &info, why);
 }
 
 /* The first instruction of a way into the kernel. */

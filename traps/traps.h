@@ -10,6 +10,8 @@ __attribute__((noreturn)) void return_to_user(struct trap_frame *tf);
 /* traps/trap.c: every vector's C entry; the ENQCMD emulation raises the
  * exceptions of the instruction it performs through it. */
 void trap_dispatch(struct trap_frame *tf);
+/* A user #GP(0): SIGSEGV, or death with why on the console. */
+void user_gp_fault(struct trap_frame *tf, const char *why);
 
 void idt_init(void);
 void syscall_init(void);			/* traps/syscall_msrs.c */
