@@ -1,0 +1,367 @@
+/*
+ * test-sigframe: the extended state in a signal frame (docs/signals.md).
+ * The frame must hold the interrupted registers in Linux's user format,
+ * the handler must start from the init state, and rt_sigreturn must load
+ * what the (possibly edited) frame says, or, for an image XRSTOR would
+ * refuse, send SIGSEGV with the state reset to init: never a stale
+ * register, never another task's.
+ *
+ * Registers that must survive the signal are loaded and read in the same
+ * asm statement as the SYSCALL that raises it (tgkill to ourselves): the
+ * signal is delivered on that system call's way out, before any compiled
+ * code could touch them.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "cpu.h"
+#include "ktap.h"
+#include "uapi/signal.h"
+
+#define XMM(n)		(160 + 16 * (n))	/* in the FXSAVE area */
+#define MXCSR_OFF	24
+#define HDR		512
+#define YMM_HI(n)	(576 + 16 * (n))	/* the AVX component's standard offset */
+
+static struct user_cpu cpu;
+static volatile int handled;
+static void (*edit)(uint8_t *fp);	/* what the SIGUSR1 handler does to the frame */
+static uint8_t seen_xmm3[16];
+static uint32_t seen_mxcsr, handler_mxcsr;
+static uint64_t seen_uc_flags, seen_rsp, seen_fpstate, seen_ctx;
+static struct k_fpx_sw_bytes seen_sw;
+static uint32_t seen_magic2;
+static volatile int segv_count;
+
+static void on_usr1(int sig, siginfo_t *si, void *ctx)
+{
+	uint32_t m;
+	__asm__ volatile("stmxcsr %0" : "=m"(m));	/* first: nothing has set it yet */
+	handler_mxcsr = m;
+	(void)sig, (void)si;
+	struct k_ucontext *uc = ctx;
+	uint8_t *fp = (uint8_t *)uc->uc_mcontext.fpstate;
+	__asm__ volatile("mov %%rsp, %0" : "=r"(seen_rsp));
+	seen_uc_flags = uc->uc_flags;
+	seen_ctx = (uint64_t)ctx;
+	seen_fpstate = (uint64_t)fp;
+	if (fp) {
+		memcpy(seen_xmm3, fp + XMM(3), 16);
+		memcpy(&seen_mxcsr, fp + MXCSR_OFF, 4);
+		memcpy(&seen_sw, fp + K_FPX_SW_BYTES_OFFSET, sizeof(seen_sw));
+		if (seen_sw.magic1 == K_FP_XSTATE_MAGIC1 && seen_sw.xstate_size < 65536)
+			memcpy(&seen_magic2, fp + seen_sw.xstate_size, 4);
+	}
+	if (edit)
+		edit(fp);
+	handled++;
+}
+
+static void on_segv(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig, (void)si, (void)ctx;
+	segv_count++;
+}
+
+static void handle(int sig, void (*fn)(int, siginfo_t *, void *))
+{
+	struct sigaction sa = { .sa_sigaction = fn, .sa_flags = SA_SIGINFO };
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
+/* xmm3 := in, MXCSR := mxcsr, raise SIGUSR1, then out := xmm3, *mx := MXCSR. */
+static void across_signal(const uint8_t in[16], uint32_t mxcsr, uint8_t out[16], uint32_t *mx)
+{
+	long nr = SYS_tgkill;
+	uint32_t saved;
+	__asm__ volatile("stmxcsr %[saved]\n\t"
+			 "movdqu (%[in]), %%xmm3\n\t"
+			 "ldmxcsr %[mxcsr]\n\t"
+			 "syscall\n\t"
+			 "movdqu %%xmm3, (%[out])\n\t"
+			 "stmxcsr (%[mx])\n\t"
+			 "ldmxcsr %[saved]"
+			 : "+a"(nr), [saved] "=m"(saved)
+			 : [in] "r"(in), [out] "r"(out), [mx] "r"(mx), [mxcsr] "m"(mxcsr),
+			   "D"((long)getpid()), "S"(syscall(SYS_gettid)), "d"((long)SIGUSR1)
+			 : "rcx", "r11", "memory", "xmm3");
+}
+
+static const uint8_t pattern[16] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+				     0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xf0, 0x0f };
+static const uint8_t replaced[16] = { 0xa5, 0xa5, 0xa5, 0xa5, 0x5a, 0x5a, 0x5a, 0x5a,
+				      1, 2, 3, 4, 5, 6, 7, 8 };
+static const uint8_t zero[16];
+
+static void run(void (*e)(uint8_t *), uint8_t out[16], uint32_t *mx)
+{
+	edit = e;
+	handled = segv_count = 0;
+	across_signal(pattern, 0x7f80 /* round toward zero */, out, mx);
+	edit = NULL;
+}
+
+static const char *frame_has_interrupted_state(void)
+{
+	uint8_t out[16];
+	uint32_t mx;
+	handle(SIGUSR1, on_usr1);
+	run(NULL, out, &mx);
+	KTAP_EXPECT(handled == 1, "handler ran %d times", handled);
+	KTAP_EXPECT(memcmp(seen_xmm3, pattern, 16) == 0, "frame's xmm3 is not the interrupted value");
+	KTAP_EXPECT(seen_mxcsr == 0x7f80, "frame's MXCSR %#x, want 0x7f80", seen_mxcsr);
+	KTAP_EXPECT(memcmp(out, pattern, 16) == 0, "xmm3 changed across the signal");
+	KTAP_EXPECT(mx == 0x7f80, "MXCSR %#x after the signal, want 0x7f80", mx);
+	KTAP_EXPECT(seen_fpstate % 64 == 0 && seen_fpstate, "fpstate %#lx not 64-byte aligned",
+		    (unsigned long)seen_fpstate);
+	KTAP_EXPECT(seen_uc_flags & K_UC_SIGCONTEXT_SS, "uc_flags %#lx", (unsigned long)seen_uc_flags);
+	return NULL;
+}
+
+static const char *handler_starts_from_init(void)
+{
+	uint8_t out[16];
+	uint32_t mx;
+	run(NULL, out, &mx);
+	KTAP_EXPECT(handler_mxcsr == 0x1f80, "handler's MXCSR %#x, want the init 0x1f80", handler_mxcsr);
+	return NULL;
+}
+
+static const char *xsave_format_words(void)
+{
+	uint8_t out[16];
+	uint32_t mx;
+	if (!cpu.osxsave)
+		return "no XSAVE: the frame holds the FXSAVE image alone";
+	run(NULL, out, &mx);
+	KTAP_EXPECT(seen_uc_flags & K_UC_FP_XSTATE, "UC_FP_XSTATE missing");
+	KTAP_EXPECT(seen_sw.magic1 == K_FP_XSTATE_MAGIC1, "magic1 %#x", seen_sw.magic1);
+	KTAP_EXPECT(seen_sw.xfeatures == cpu.xcr0, "sw xfeatures %#lx, XCR0 %#lx",
+		    (unsigned long)seen_sw.xfeatures, (unsigned long)cpu.xcr0);
+	KTAP_EXPECT(seen_sw.extended_size == seen_sw.xstate_size + 4, "extended_size %u, xstate_size %u",
+		    seen_sw.extended_size, seen_sw.xstate_size);
+	unsigned a, b, c, d;
+	__cpuid_count(0xd, 0, a, b, c, d);
+	KTAP_EXPECT(seen_sw.xstate_size == b, "xstate_size %u, CPUID.0xD.0:EBX %u", seen_sw.xstate_size, b);
+	KTAP_EXPECT(seen_magic2 == K_FP_XSTATE_MAGIC2, "magic2 %#x", seen_magic2);
+	return NULL;
+}
+
+static void put_xmm3(uint8_t *fp) { memcpy(fp + XMM(3), replaced, 16); }
+
+static const char *sigreturn_loads_the_frame(void)
+{
+	uint8_t out[16];
+	uint32_t mx;
+	run(put_xmm3, out, &mx);
+	KTAP_EXPECT(memcmp(out, replaced, 16) == 0, "xmm3 is not the value the handler put in the frame");
+	KTAP_EXPECT(mx == 0x7f80, "MXCSR %#x", mx);
+	return NULL;
+}
+
+static void wreck_reserved(uint8_t *fp) { put_xmm3(fp); ((uint64_t *)(fp + HDR))[2] = 0xfffffff; }
+static void wreck_xcomp(uint8_t *fp) { put_xmm3(fp); ((uint64_t *)(fp + HDR))[1] = 1ull << 63 | 3; }
+static void wreck_bv(uint8_t *fp) { put_xmm3(fp); ((uint64_t *)(fp + HDR))[0] |= 1ull << 62; }
+static void wreck_mxcsr(uint8_t *fp) { put_xmm3(fp); *(uint32_t *)(fp + MXCSR_OFF) = 0xffff0000; }
+
+static const char *bad_image(void (*e)(uint8_t *), bool needs_xsave)
+{
+	uint8_t out[16];
+	uint32_t mx;
+	if (needs_xsave && !cpu.osxsave)
+		return "no XSAVE header on this CPU";
+	handle(SIGSEGV, on_segv);
+	run(e, out, &mx);
+	KTAP_EXPECT(segv_count == 1, "SIGSEGV %d times after sigreturn of a bad image", segv_count);
+	KTAP_EXPECT(memcmp(out, zero, 16) == 0, "xmm3 after the bad image is not init (0)");
+	KTAP_EXPECT(mx == 0x1f80, "MXCSR %#x after the bad image, want init 0x1f80", mx);
+	signal(SIGSEGV, SIG_DFL);
+	return NULL;
+}
+
+static const char *corrupt_header_reserved(void) { return bad_image(wreck_reserved, true); }
+static const char *corrupt_header_xcomp_bv(void) { return bad_image(wreck_xcomp, true); }
+static const char *corrupt_header_xstate_bv(void) { return bad_image(wreck_bv, true); }
+static const char *corrupt_mxcsr(void) { return bad_image(wreck_mxcsr, false); }
+
+/* Without MAGIC1 (or MAGIC2) the frame is a legacy FXSAVE image: x87 and
+ * SSE from it, AVX's upper halves init. */
+static uint8_t ymm_hi_in[16] = { 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9 };
+static void legacy_magic1(uint8_t *fp) { put_xmm3(fp); memcpy(fp + YMM_HI(3), ymm_hi_in, 16);
+					 ((struct k_fpx_sw_bytes *)(fp + K_FPX_SW_BYTES_OFFSET))->magic1 = 0; }
+static void legacy_magic2(uint8_t *fp) { put_xmm3(fp); memcpy(fp + YMM_HI(3), ymm_hi_in, 16);
+					 uint32_t sz = ((struct k_fpx_sw_bytes *)(fp + K_FPX_SW_BYTES_OFFSET))->xstate_size;
+					 *(uint32_t *)(fp + sz) = 0; }
+static void with_ymm(uint8_t *fp) { memcpy(fp + YMM_HI(3), ymm_hi_in, 16);
+				    ((uint64_t *)(fp + HDR))[0] |= 4; }
+
+/* ymm3 := (pattern, pattern), raise, read ymm3 back. */
+static void ymm_across_signal(uint8_t out[32])
+{
+	long nr = SYS_tgkill;
+	uint8_t in[32];
+	memcpy(in, pattern, 16);
+	memcpy(in + 16, pattern, 16);
+	__asm__ volatile("vmovdqu (%[in]), %%ymm3\n\t"
+			 "syscall\n\t"
+			 "vmovdqu %%ymm3, (%[out])\n\t"
+			 "vzeroupper"
+			 : "+a"(nr)
+			 : [in] "r"(in), [out] "r"(out), "D"((long)getpid()), "S"(syscall(SYS_gettid)),
+			   "d"((long)SIGUSR1)
+			 : "rcx", "r11", "memory", "xmm3");
+}
+
+static const char *legacy(void (*e)(uint8_t *), const uint8_t *want_hi)
+{
+	uint8_t out[32];
+	if (!cpu.avx)
+		return "no AVX: nothing beyond the legacy area to lose";
+	edit = e;
+	handled = segv_count = 0;
+	ymm_across_signal(out);
+	edit = NULL;
+	KTAP_EXPECT(handled == 1 && segv_count == 0, "handled %d, SIGSEGV %d", handled, segv_count);
+	KTAP_EXPECT(memcmp(out, replaced, 16) == 0, "xmm3 (the legacy area) not taken from the frame");
+	KTAP_EXPECT(memcmp(out + 16, want_hi, 16) == 0, "ymm3's upper half %02x.., want %02x..",
+		    out[16], want_hi[0]);
+	return NULL;
+}
+
+static const char *no_magic1_is_legacy_only(void) { return legacy(legacy_magic1, zero); }
+static const char *no_magic2_is_legacy_only(void) { return legacy(legacy_magic2, zero); }
+static void magic_ok(uint8_t *fp) { put_xmm3(fp); with_ymm(fp); }
+static const char *xsave_image_restores_avx(void) { return legacy(magic_ok, ymm_hi_in); }
+
+static struct k_ucontext *last_uc;
+static void clear_fpstate(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig, (void)si;
+	last_uc = ctx;
+	last_uc->uc_mcontext.fpstate = 0;
+	handled++;
+}
+
+static const char *null_fpstate_is_init(void)
+{
+	uint8_t out[16];
+	uint32_t mx;
+	handle(SIGUSR1, clear_fpstate);
+	handled = 0;
+	across_signal(pattern, 0x7f80, out, &mx);
+	handle(SIGUSR1, on_usr1);
+	KTAP_EXPECT(handled == 1, "handled %d", handled);
+	KTAP_EXPECT(memcmp(out, zero, 16) == 0, "xmm3 not init after a frame with fpstate 0");
+	KTAP_EXPECT(mx == 0x1f80, "MXCSR %#x, want 0x1f80", mx);
+	return NULL;
+}
+
+/* Another thread's registers never appear in this thread's frame, nor in
+ * its handler, however the signals and the switches interleave. */
+static volatile int stop;
+static volatile long leaks, frames;
+static const uint8_t theirs[16] = { 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee,
+				    0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee };
+
+static void *spinner(void *arg)
+{
+	(void)arg;
+	__asm__ volatile("movdqu (%0), %%xmm3" :: "r"(theirs) : "xmm3");
+	while (!stop)
+		__asm__ volatile("pause" ::: "memory");
+	return NULL;
+}
+
+static void count_frame(int sig, siginfo_t *si, void *ctx)
+{
+	uint8_t mine[16];
+	__asm__ volatile("movdqu %%xmm3, %0" : "=m"(mine));
+	(void)sig, (void)si;
+	uint8_t *fp = (uint8_t *)((struct k_ucontext *)ctx)->uc_mcontext.fpstate;
+	if (memcmp(fp + XMM(3), pattern, 16) != 0 || memcmp(mine, theirs, 16) == 0)
+		leaks++;
+	frames++;
+}
+
+static const char *no_leak_between_threads(void)
+{
+	pthread_t th[2];
+	handle(SIGUSR1, count_frame);
+	stop = 0;
+	leaks = frames = 0;
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, spinner, NULL);
+	uint8_t out[16];
+	uint32_t mx;
+	for (int i = 0; i < 300; i++) {
+		across_signal(pattern, 0x1f80, out, &mx);
+		if (memcmp(out, pattern, 16) != 0)
+			leaks++;
+		if (i % 16 == 0)
+			sched_yield();
+	}
+	stop = 1;
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	handle(SIGUSR1, on_usr1);
+	KTAP_EXPECT(frames == 300, "%ld frames of 300", frames);
+	KTAP_EXPECT(leaks == 0, "%ld of %ld frames or returns held another thread's xmm3", leaks, frames);
+	return NULL;
+}
+
+static const char *minsigstksz_is_enough(void)
+{
+	unsigned long min = getauxval(AT_MINSIGSTKSZ), size = min < MINSIGSTKSZ ? MINSIGSTKSZ : min;
+	KTAP_EXPECT(min >= sizeof(struct k_rt_sigframe) + 512, "AT_MINSIGSTKSZ %lu too small", min);
+	unsigned a, b, c, d;
+	if (cpu.osxsave) {
+		__cpuid_count(0xd, 0, a, b, c, d);
+		KTAP_EXPECT(min >= sizeof(struct k_rt_sigframe) + b + 4, "AT_MINSIGSTKSZ %lu < frame + %u", min, b);
+	}
+	static char stack[65536] __attribute__((aligned(64)));
+	stack_t ss = { .ss_sp = stack + 65536 - size, .ss_size = size };
+	KTAP_EXPECT(sigaltstack(&ss, NULL) == 0, "sigaltstack of %lu bytes refused", size);
+	struct sigaction sa = { .sa_sigaction = on_usr1, .sa_flags = SA_SIGINFO | SA_ONSTACK };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	handled = 0;
+	raise(SIGUSR1);
+	KTAP_EXPECT(handled == 1, "a frame did not fit in %lu bytes (AT_MINSIGSTKSZ %lu)", size, min);
+	/* The frame (return address, ucontext, siginfo, state) is on it;
+	 * the handler's own locals may go below, as on Linux. */
+	KTAP_EXPECT(seen_ctx - 8 >= (uint64_t)ss.ss_sp && seen_fpstate < (uint64_t)ss.ss_sp + size,
+		    "frame at %#lx, not on the alternate stack [%p, +%lu)", (unsigned long)seen_ctx,
+		    ss.ss_sp, size);
+	ss.ss_flags = SS_DISABLE;
+	sigaltstack(&ss, NULL);
+	handle(SIGUSR1, on_usr1);
+	return NULL;
+}
+
+int main(void)
+{
+	cpu = user_cpu_detect();
+	static const struct ktap_case cases[] = {
+		{ "frame_has_interrupted_state", frame_has_interrupted_state },
+		{ "handler_starts_from_init", handler_starts_from_init },
+		{ "xsave_format_words", xsave_format_words },
+		{ "sigreturn_loads_the_frame", sigreturn_loads_the_frame },
+		{ "corrupt_header_reserved", corrupt_header_reserved },
+		{ "corrupt_header_xcomp_bv", corrupt_header_xcomp_bv },
+		{ "corrupt_header_xstate_bv", corrupt_header_xstate_bv },
+		{ "corrupt_mxcsr", corrupt_mxcsr },
+		{ "no_magic1_is_legacy_only", no_magic1_is_legacy_only },
+		{ "no_magic2_is_legacy_only", no_magic2_is_legacy_only },
+		{ "xsave_image_restores_avx", xsave_image_restores_avx },
+		{ "null_fpstate_is_init", null_fpstate_is_init },
+		{ "no_leak_between_threads", no_leak_between_threads },
+		{ "minsigstksz_is_enough", minsigstksz_is_enough },
+	};
+	return KTAP_RUN(cases);
+}
