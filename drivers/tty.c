@@ -2,12 +2,15 @@
  * Console input: COM1's receive interrupt (drivers/uart.c) feeds a line
  * editor.  Characters are echoed, backspace erases, and a read() returns
  * once a whole line (or ^D) is there, as a terminal in canonical mode does.
+ * ^C sends SIGINT to the session that reads the console (kernel/signal.c).
  */
 #include "kernel/kernel.h"
 #include "uapi/errno.h"
 #include "kernel/task.h"
 #include "drivers/tty.h"
 #include "kernel/signal.h"
+#include "kernel/process.h"
+#include "uapi/signal.h"
 #include "mm/uaccess.h"
 #include "cpu/x86.h"
 #include "cpu/frame.h"
@@ -20,6 +23,7 @@
 
 static char buf[BUF];
 static size_t r, w, e;		/* read, written (complete lines), edit positions */
+static int reader_sid;		/* the session that reads the console: ^C goes there */
 
 static void tty_irq(struct trap_frame *tf)
 {
@@ -28,6 +32,13 @@ static void tty_irq(struct trap_frame *tf)
 		char c = (char)b;
 		if (c == '\r')
 			c = '\n';
+		if (c == 3) { /* ^C: drop the line being typed, interrupt the session */
+			console_write("^C\n", 3);
+			e = w;
+			if (reader_sid)
+				signal_send_session(reader_sid, KSIGINT);
+			continue;
+		}
 		if (c == 0x7f || c == '\b') {
 			if (e != w) {
 				e--;
@@ -56,6 +67,7 @@ long tty_read(char *ubuf, size_t n)
 {
 	size_t got = 0;
 	cli();
+	reader_sid = current()->proc->sid;
 	while (r == w) {
 		if (signal_pending(current())) {
 			sti();

@@ -57,7 +57,7 @@ long process_spawn(const char *name, char *const argv[], char *const envp[])
 	p->parent = parent_of_current();
 	/* A program the kernel starts begins a session; one a program starts
 	 * joins its starter's (who may signal whom: kernel/signal.c). */
-	p->session = p->parent == &kernel_process ? p : p->parent->session;
+	p->sid = p->parent == &kernel_process ? p->pid : p->parent->sid;
 	p->next_child = p->parent->children;
 	p->parent->children = p;
 	irq_restore(f);

@@ -92,8 +92,11 @@ void signal_set_mask(struct task *t, uint64_t mask)
 	signal_recalc(t);
 }
 
-/* Queue info on q.  Returns -EAGAIN if a real-time signal found no room. */
-static int enqueue(struct sigpending *q, const struct ksiginfo *info)
+/* Queue info on q.  Returns -EAGAIN if a real-time signal found no room.
+ * From an interrupt handler (may_alloc false) only the bit is set: the
+ * heap is not for interrupt context, and a terminal's SIGINT says no more
+ * than SI_KERNEL anyway. */
+static int enqueue(struct sigpending *q, const struct ksiginfo *info, bool may_alloc)
 {
 	int sig = info->signo;
 	if (sig < KSIGRTMIN && (q->set & SIGMASK(sig)))
@@ -101,7 +104,7 @@ static int enqueue(struct sigpending *q, const struct ksiginfo *info)
 	int n = 0;
 	for (struct sigqueue *e = q->head; e; e = e->next)
 		n++;
-	struct sigqueue *e = n < SIGQUEUE_MAX ? kmalloc(sizeof(*e)) : NULL;
+	struct sigqueue *e = n < SIGQUEUE_MAX && may_alloc ? kmalloc(sizeof(*e)) : NULL;
 	if (!e && sig >= KSIGRTMIN)
 		return -EAGAIN;
 	if (e) { /* else the bit alone: delivered with SI_KERNEL, as Linux's overflow */
@@ -174,6 +177,14 @@ int signal_dequeue(struct task *t, uint64_t mask, struct ksiginfo *info)
 	return sig;
 }
 
+static struct task *first_thread(struct process *p)
+{
+	for (struct task *t = task_list(); t; t = t->next_all)
+		if (t->proc == p && t->state != TASK_DEAD)
+			return t;
+	return NULL;
+}
+
 static void notify(struct task *t)
 {
 	signal_recalc(t);
@@ -189,14 +200,14 @@ int signal_send(struct task *t, const struct ksiginfo *info)
 		return 0;
 	}
 	uint64_t f = irq_save();
-	int err = ignored(t, sig) ? 0 : enqueue(&t->pending, info);
+	int err = ignored(t, sig) ? 0 : enqueue(&t->pending, info, true);
 	if (!err)
 		notify(t);
 	irq_restore(f);
 	return err;
 }
 
-int signal_send_process(struct process *p, const struct ksiginfo *info)
+static int send_process(struct process *p, const struct ksiginfo *info, bool may_alloc)
 {
 	int sig = info->signo;
 	if (p->exiting || p->zombie)
@@ -216,11 +227,31 @@ int signal_send_process(struct process *p, const struct ksiginfo *info)
 	}
 	int err = 0;
 	if (any && !ignored(target ? target : any, sig))
-		err = enqueue(&p->shared_pending, info);
+		err = enqueue(&p->shared_pending, info, may_alloc);
 	if (!err && target)
 		notify(target);
 	irq_restore(f);
 	return err;
+}
+
+int signal_send_process(struct process *p, const struct ksiginfo *info)
+{
+	return send_process(p, info, true);
+}
+
+/*
+ * A terminal's ^C: SIGINT to every process of the session reading it, from
+ * the interrupt handler.  Without job control this is how Unix did it
+ * before process groups: the shell ignores SIGINT, the program it runs
+ * does not, so ^C stops the program and leaves the shell.
+ */
+void signal_send_session(int sid, int sig)
+{
+	struct ksiginfo info = { .signo = sig, .code = K_SI_KERNEL };
+	for (struct task *t = task_list(); t; t = t->next_all)
+		if (t->proc && t->proc->sid == sid && t->state != TASK_DEAD &&
+		    !(t->proc->exiting || t->proc->zombie) && t == first_thread(t->proc))
+			send_process(t->proc, &info, false);
 }
 
 /* Linux's force_sig_info: the kernel's own signal must get through. */
@@ -232,7 +263,7 @@ static void force(struct task *t, const struct ksiginfo *info)
 		t->sigmask &= ~SIGMASK(info->signo);
 	}
 	uint64_t f = irq_save();
-	enqueue(&t->pending, info);
+	enqueue(&t->pending, info, true);
 	signal_recalc(t);
 	irq_restore(f);
 }
@@ -295,5 +326,5 @@ void signal_discard_ignored(struct process *p, int sig)
  */
 bool signal_allowed(const struct process *from, const struct process *to)
 {
-	return from && to && from->session == to->session;
+	return from && to && from->sid == to->sid;
 }

@@ -36,6 +36,7 @@ struct ksiginfo {
 /* kernel/signal.c */
 int signal_send(struct task *t, const struct ksiginfo *info);		 /* tkill */
 int signal_send_process(struct process *p, const struct ksiginfo *info); /* kill */
+void signal_send_session(int sid, int sig);				 /* ^C, from an IRQ */
 void signal_fault(struct trap_frame *tf, const struct ksiginfo *info, const char *why);
 void signal_force(struct task *t, int sig); /* SI_KERNEL, unblocked and not ignored */
 void signal_recalc(struct task *t);	    /* TIF_SIGPENDING from what waits */

@@ -6,9 +6,13 @@
  * programs by hand and watch what becomes of them.
  *
  * The kernel's console does the line editing (backspace and echo), so a
- * read() here returns typed text only once Enter is pressed.
+ * read() here returns typed text only once Enter is pressed.  ^C sends
+ * SIGINT to every process of the console's session (drivers/tty.c): the
+ * shell ignores it, so only the program it is running dies.  A program
+ * spawned starts with every signal at its default.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +147,7 @@ int main(void)
 	char line[MAX_LINE];
 	char *argv[MAX_ARGS];
 
+	signal(SIGINT, SIG_IGN);
 	/*
 	 * musl line-buffers stdout when ioctl(TIOCGWINSZ) says it is a
 	 * terminal, as Kestrel's console does; ask for it outright anyway, so

@@ -424,6 +424,12 @@ static void check_fault(const struct fault *f)
 
 static int default_child(const char *mode)
 {
+	if (strcmp(mode, "pause") == 0) { /* until a signal ends it (tests/test_shell.py: ^C) */
+		printf("test-signals: waiting for a signal\n");
+		fflush(stdout);
+		for (;;)
+			pause();
+	}
 	if (strcmp(mode, "wait-for-term") == 0 || strcmp(mode, "ignore-term") == 0) {
 		if (mode[0] == 'i')
 			signal(SIGTERM, SIG_IGN);

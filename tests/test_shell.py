@@ -1,0 +1,65 @@
+"""The shell on the console, as a student types at it (make run): ^C ends
+the program the shell runs with SIGINT, the shell survives and says how the
+program ended.  Boots build/kestrel.iso (init=sh) in QEMU with COM1 on
+this test's pipes."""
+import os
+import select
+import subprocess
+import sys
+import time
+import unittest
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / 'tools'))
+from qemu import qemu_argv  # noqa: E402
+
+ISO = ROOT / 'build' / 'kestrel.iso'
+
+
+class Shell:
+    def __init__(self):
+        self.p = subprocess.Popen(qemu_argv('max', str(ISO), '-serial', 'stdio', '-monitor', 'none'),
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.out = b''
+
+    def wait_for(self, text, timeout=60):
+        end = time.time() + timeout
+        while text.encode() not in self.out:
+            left = end - time.time()
+            if left <= 0 or self.p.poll() is not None:
+                raise AssertionError(f'no {text!r} on the console; it said:\n{self.out.decode(errors="replace")}')
+            if select.select([self.p.stdout], [], [], left)[0]:
+                self.out += os.read(self.p.stdout.fileno(), 4096)
+
+    def type(self, text):
+        self.p.stdin.write(text.encode())
+        self.p.stdin.flush()
+
+    def close(self):
+        self.p.kill()
+        self.p.wait()
+
+
+@unittest.skipUnless(ISO.exists(), 'build/kestrel.iso not built (make)')
+class CtrlCTest(unittest.TestCase):
+    def test_ctrl_c_kills_the_program_not_the_shell(self):
+        sh = Shell()
+        try:
+            sh.wait_for('kestrel$ ')
+            sh.type('test-signals pause\r')
+            sh.wait_for('test-signals: waiting for a signal')
+            sh.type('\x03')
+            sh.wait_for('sh: test-signals killed by signal 2 (SIGINT)')
+            sh.out = b''
+            sh.wait_for('kestrel$ ')
+            sh.type('hello\r')      # the shell still runs programs
+            sh.wait_for('kestrel$ ')
+            sh.type('exit\r')
+            self.assertEqual(sh.p.wait(timeout=60), 1, 'QEMU exit status: 1 is "kestrel: exit 0"')
+        finally:
+            sh.close()
+
+
+if __name__ == '__main__':
+    unittest.main()
