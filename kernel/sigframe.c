@@ -310,23 +310,38 @@ long signal_sigreturn(struct trap_frame *tf)
 		goto bad;
 	signal_set_mask(t, uc.uc_sigmask);
 	const struct k_sigcontext *sc = &uc.uc_mcontext;
-	uint16_t cs = sc->cs | 3, ss = sc->ss | 3;
-	if ((cs != USER_CS && cs != (USER_CS32 | 3)) || ss != USER_DS)
-		goto bad; /* IRETQ would #GP in ring 0 on any other */
 	tf->r8 = sc->r8, tf->r9 = sc->r9, tf->r10 = sc->r10, tf->r11 = sc->r11;
 	tf->r12 = sc->r12, tf->r13 = sc->r13, tf->r14 = sc->r14, tf->r15 = sc->r15;
 	tf->rdi = sc->rdi, tf->rsi = sc->rsi, tf->rbp = sc->rbp, tf->rbx = sc->rbx;
 	tf->rdx = sc->rdx, tf->rax = sc->rax, tf->rcx = sc->rcx, tf->rsp = sc->rsp;
 	tf->rip = sc->rip;
-	tf->cs = cs;
-	tf->ss = ss;
 	tf->rflags = (tf->rflags & ~FIX_EFLAGS) | (sc->eflags & FIX_EFLAGS);
 	tf->error = (uint64_t)-1; /* Linux's orig_ax = -1: nothing to restart */
+	/*
+	 * CS and SS get RPL 3, as Linux's; any selector other than the user
+	 * code (64-bit or compatibility) and data segments would make IRETQ
+	 * #GP in ring 0.  Linux takes that #GP and sends SIGSEGV; Kestrel
+	 * refuses the selector first and sends the same SIGSEGV, with the
+	 * registers restored and CS and SS left as the handler had them.
+	 */
+	uint16_t cs = sc->cs | 3, ss = sc->ss | 3;
+	bool segs_ok = (cs == USER_CS || cs == (USER_CS32 | 3)) && ss == USER_DS;
+	if (segs_ok) {
+		tf->cs = cs;
+		tf->ss = ss;
+	}
 	if (fpu_sigframe_restore(t, (const void *)sc->fpstate)) {
 		kprintf("kestrel: %s[%d] rt_sigreturn: bad extended state in the frame at %lx: "
 			"reset to init, SIGSEGV\n",
 			t->name, t->tid, sc->fpstate);
 		goto segv;
+	}
+	if (!segs_ok) {
+		kprintf("kestrel: %s[%d] rt_sigreturn: CS %x / SS %x are not user segments: "
+			"SIGSEGV\n",
+			t->name, t->tid, sc->cs, sc->ss);
+		signal_force(t, KSIGSEGV);
+		return (long)tf->rax;
 	}
 	/* uc_stack: the alternate stack as it was, if it can be (Linux's
 	 * restore_altstack squashes every error). */
@@ -335,7 +350,7 @@ long signal_sigreturn(struct trap_frame *tf)
 bad:
 	kprintf("kestrel: %s[%d] rt_sigreturn: bad frame at %lx: SIGSEGV\n", t->name, t->tid,
 		frame);
-segv:
+segv: /* Linux's badframe: SIGSEGV, and RAX 0 */
 	tf->error = (uint64_t)-1;
 	signal_force(t, KSIGSEGV);
 	return 0;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "cpu.h"
@@ -262,6 +263,136 @@ static const char *null_fpstate_is_init(void)
 	return NULL;
 }
 
+/* The handler points fpstate at memory that is not there: rt_sigreturn
+ * copies, it never runs XRSTOR on user memory, so this is SIGSEGV with the
+ * state at init, not a kernel fault. */
+static void *unmapped;
+static void point_at_unmapped(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig, (void)si;
+	((struct k_ucontext *)ctx)->uc_mcontext.fpstate = (uint64_t)unmapped;
+	handled++;
+}
+
+static const char *fpstate_unmapped(void)
+{
+	uint8_t out[16];
+	uint32_t mx;
+	unmapped = mmap(NULL, 8192, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	handle(SIGUSR1, point_at_unmapped);
+	handle(SIGSEGV, on_segv);
+	handled = segv_count = 0;
+	across_signal(pattern, 0x7f80, out, &mx);
+	handle(SIGUSR1, on_usr1);
+	signal(SIGSEGV, SIG_DFL);
+	munmap(unmapped, 8192);
+	KTAP_EXPECT(handled == 1 && segv_count == 1, "handled %d, SIGSEGV %d", handled, segv_count);
+	KTAP_EXPECT(memcmp(out, zero, 16) == 0 && mx == 0x1f80, "state not init after the fault");
+	return NULL;
+}
+
+/* sigreturn's CS, SS and RFLAGS: only what ring 3 could have (Linux's
+ * FIX_EFLAGS; CS and SS user segments, else SIGSEGV, never IRETQ's #GP in
+ * ring 0). */
+static volatile uint64_t flags_after;
+static uint16_t bad_cs, bad_ss;
+static bool edit_ss;
+static void edit_regs(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig, (void)si;
+	struct k_sigcontext *sc = &((struct k_ucontext *)ctx)->uc_mcontext;
+	sc->eflags |= 1ul << 14 | 3ul << 12 | 1ul << 21 | 1ul << 17; /* NT, IOPL 3, ID, VM */
+	if (bad_cs)
+		sc->cs = bad_cs;
+	if (edit_ss)
+		sc->ss = bad_ss;
+	handled++;
+}
+
+static const char *sigreturn_checks_cs_ss_rflags(void)
+{
+	handle(SIGUSR1, edit_regs);
+	handle(SIGSEGV, on_segv);
+	handled = segv_count = 0;
+	bad_cs = bad_ss = 0;
+	raise(SIGUSR1);
+	uint64_t f;
+	__asm__ volatile("pushf\n\tpop %0" : "=r"(f));
+	KTAP_EXPECT(handled == 1 && segv_count == 0, "handled %d, SIGSEGV %d", handled, segv_count);
+	KTAP_EXPECT(!(f & (1ul << 14 | 3ul << 12 | 1ul << 17)),
+		    "RFLAGS %#lx after sigreturn: NT, IOPL or VM set", (unsigned long)f);
+	static const uint16_t cs[] = { 0x08, 0x10, 0x30, 0x23, 0x07, 0xfff8 };
+	for (unsigned i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) {
+		segv_count = 0;
+		bad_cs = cs[i];
+		raise(SIGUSR1);
+		KTAP_EXPECT(segv_count == 1, "sigreturn with CS %#x: SIGSEGV %d times", cs[i],
+			    segv_count);
+	}
+	bad_cs = 0;
+	static const uint16_t ss[] = { 0, 0x08, 0x2b, 0x33 };
+	for (unsigned i = 0; i < sizeof(ss) / sizeof(ss[0]); i++) {
+		segv_count = 0;
+		edit_ss = true;
+		bad_ss = ss[i];
+		raise(SIGUSR1);
+		KTAP_EXPECT(segv_count == 1, "sigreturn with SS %#x: SIGSEGV %d times", ss[i],
+			    segv_count);
+	}
+	edit_ss = false;
+	handle(SIGUSR1, on_usr1);
+	signal(SIGSEGV, SIG_DFL);
+	return NULL;
+}
+
+/* PKRU (Linux 6.12): the frame is written with every key open, even onto
+ * an alternate stack under a write-disabled key; it holds the interrupted
+ * PKRU; the handler runs with the init value; sigreturn loads the frame's. */
+static volatile uint32_t pkru_in_handler, pkru_in_frame;
+static void see_pkru(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig, (void)si;
+	pkru_in_handler = rdpkru();
+	unsigned a, b, c, d;
+	__cpuid_count(0xd, 9, a, b, c, d);
+	uint8_t *fp = (uint8_t *)((struct k_ucontext *)ctx)->uc_mcontext.fpstate;
+	memcpy((void *)&pkru_in_frame, fp + b, 4);
+	handled++;
+}
+
+static const char *pkru_in_the_frame(void)
+{
+	if (!cpu.ospke)
+		return "no PKU on this CPU (or the kernel refused it)";
+	int key = (int)syscall(330 /* pkey_alloc */, 0, 0);
+	if (key < 0)
+		return "pkey_alloc failed";
+	static char alt[65536] __attribute__((aligned(4096)));
+	syscall(329 /* pkey_mprotect */, alt, sizeof(alt), PROT_READ | PROT_WRITE, key);
+	stack_t ss = { .ss_sp = alt, .ss_size = sizeof(alt) };
+	sigaltstack(&ss, NULL);
+	struct sigaction sa = { .sa_sigaction = see_pkru, .sa_flags = SA_SIGINFO | SA_ONSTACK };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	uint32_t old = rdpkru(), closed = old | 2u << (2 * key); /* WD for the stack's key */
+	handled = 0;
+	wrpkru(closed);
+	raise(SIGUSR1);
+	uint32_t after = rdpkru();
+	wrpkru(old);
+	ss.ss_flags = SS_DISABLE;
+	sigaltstack(&ss, NULL);
+	handle(SIGUSR1, on_usr1);
+	syscall(331 /* pkey_free */, key);
+	KTAP_EXPECT(handled == 1, "the handler did not run on a write-disabled alternate stack");
+	KTAP_EXPECT(pkru_in_frame == closed, "frame's PKRU %#x, want the interrupted %#x",
+		    pkru_in_frame, closed);
+	KTAP_EXPECT(pkru_in_handler == 0, "handler's PKRU %#x, want Kestrel's init 0",
+		    pkru_in_handler);
+	KTAP_EXPECT(after == closed, "PKRU %#x after sigreturn, want %#x", after, closed);
+	return NULL;
+}
+
 /* Another thread's registers never appear in this thread's frame, nor in
  * its handler, however the signals and the switches interleave. */
 static volatile int stop;
@@ -360,6 +491,9 @@ int main(void)
 		{ "no_magic2_is_legacy_only", no_magic2_is_legacy_only },
 		{ "xsave_image_restores_avx", xsave_image_restores_avx },
 		{ "null_fpstate_is_init", null_fpstate_is_init },
+		{ "fpstate_unmapped", fpstate_unmapped },
+		{ "sigreturn_checks_cs_ss_rflags", sigreturn_checks_cs_ss_rflags },
+		{ "pkru_in_the_frame", pkru_in_the_frame },
 		{ "no_leak_between_threads", no_leak_between_threads },
 		{ "minsigstksz_is_enough", minsigstksz_is_enough },
 	};
