@@ -174,3 +174,12 @@ void process_fault(struct trap_frame *tf, int signal, const char *why)
 	sti();
 	task_exit(0);
 }
+
+/* The live process with this pid, or NULL. */
+struct process *process_by_pid(int pid)
+{
+	for (struct task *t = task_list(); t; t = t->next_all)
+		if (t->proc && t->proc->pid == pid && t->state != TASK_DEAD)
+			return t->proc;
+	return NULL;
+}

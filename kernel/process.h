@@ -15,4 +15,5 @@ long process_spawn(const char *name, char *const argv[], char *const envp[]);
 void process_thread_exit(struct task *t, int code);
 void process_kill(struct process *p, int status);	/* status: wait4 encoding */
 long process_wait(int pid, int *status, int options);
+struct process *process_by_pid(int pid);
 __attribute__((noreturn)) void process_fault(struct trap_frame *tf, int signal, const char *why);

@@ -9,6 +9,30 @@
 #include "cpu/frame.h"
 #include "kernel/sched.h"
 #include "drivers/console.h"
+#include "lib/string.h"
+
+/*
+ * A process the test kernel runs for a foreign test suite (kernel/
+ * selftests_test.c) has its output turned into KTAP diagnostics: each line
+ * starts with its prefix ("        # "), so that a program printing TAP of
+ * its own cannot be mistaken for the kernel's results.
+ */
+static void console_write_lines(struct process *p, const char *s, size_t n)
+{
+	if (!p->console_prefix[0]) {
+		console_write(s, n);
+		return;
+	}
+	for (size_t i = 0; i < n;) {
+		if (!p->console_midline)
+			console_write(p->console_prefix, strlen(p->console_prefix));
+		const char *nl = memchr(s + i, '\n', n - i);
+		size_t k = nl ? (size_t)(nl - (s + i)) + 1 : n - i;
+		console_write(s + i, k);
+		p->console_midline = !nl;
+		i += k;
+	}
+}
 
 static long console_write_user(const char *ubuf, size_t n)
 {
@@ -18,7 +42,7 @@ static long console_write_user(const char *ubuf, size_t n)
 		size_t k = MIN(n - done, sizeof(chunk));
 		if (copy_from_user(chunk, ubuf + done, k))
 			return done ? (long)done : -EFAULT;
-		console_write(chunk, k);
+		console_write_lines(current()->proc, chunk, k);
 		done += k;
 	}
 	return (long)done;

@@ -185,10 +185,7 @@ long sys_kill(struct trap_frame *tf)
 		return -EINVAL;
 	struct ksiginfo info = sent_by_me(sig, K_SI_USER);
 	if (pid > 0) {
-		struct process *p = NULL;
-		for (struct task *t = task_list(); t && !p; t = t->next_all)
-			if (t->proc && t->proc->pid == pid && t->state != TASK_DEAD)
-				p = t->proc;
+		struct process *p = process_by_pid(pid);
 		if (!p || p->zombie)
 			return -ESRCH;
 		if (!signal_allowed(me, p))

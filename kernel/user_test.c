@@ -20,11 +20,22 @@
 #include "mm/pmm.h"
 #include "lib/string.h"
 #include "lib/printf.h"
+#include "kernel/time.h"
+#include "kernel/sched.h"
+#include "uapi/signal.h"
 
 static size_t pages_at_start;
 static bool started;
 
-static void run_program(struct ktest *t, const char *name)
+/*
+ * Spawn program name with KTAP_INDENT set to the case's subtest level, as
+ * "# Subtest: name", and wait for it: its wait status, or -1 if it was
+ * still running after timeout_s seconds (0: no limit) and was killed.
+ * With prefix, each line it writes starts with it (kernel/sys_misc.c).
+ * Shared with the selftests suite (kernel/selftests_test.c).
+ */
+int ktest_run_program(struct ktest *t, const char *name, char *const argv[], const char *prefix,
+		      unsigned timeout_s)
 {
 	if (!started) {
 		pages_at_start = pmm_free_count();
@@ -32,21 +43,42 @@ static void run_program(struct ktest *t, const char *name)
 	}
 	if (!program_find(name)) {
 		ktest_check(t, false, __FILE__, __LINE__, "program %s is not on the boot image", name);
-		return;
+		return -1;
 	}
 	int indent = t->indent + 4;
 	char env[16];
 	ksnprintf(env, sizeof(env), "KTAP_INDENT=%d", indent);
-	char *argv[] = { (char *)name, NULL };
+	char *dflt[] = { (char *)name, NULL };
 	char *envp[] = { env, NULL };
 	char subtest[80];
 	ksnprintf(subtest, sizeof(subtest), "Subtest: %s", name);
 	struct ktap_out o = ktest_out(indent);
 	ktap_emit_diag(&o, subtest);
-	long pid = process_spawn(name, argv, envp);
-	KASSERT(t, pid > 0);
+	long pid = process_spawn(name, argv ? argv : dflt, envp);
+	if (!KEXPECT(t, pid > 0))
+		return -1;
+	struct process *p = process_by_pid((int)pid);
+	if (p && prefix)
+		ksnprintf(p->console_prefix, sizeof(p->console_prefix), "%s", prefix);
 	int status = -1;
-	KEXPECT_EQ(t, process_wait((int)pid, &status, 0), pid);
+	uint64_t deadline = timeout_s ? timer_ticks() + (uint64_t)timeout_s * HZ : 0;
+	for (;;) {
+		long r = process_wait((int)pid, &status, deadline ? 1 /* WNOHANG */ : 0);
+		if (r == pid)
+			return status;
+		if (r < 0 || timer_ticks() >= deadline) {
+			if (p)
+				process_kill(p, W_SIGNALED(KSIGKILL));
+			process_wait((int)pid, &status, 0);
+			return -1;
+		}
+		sleep_until(timer_ticks() + HZ / 50);
+	}
+}
+
+static void run_program(struct ktest *t, const char *name)
+{
+	int status = ktest_run_program(t, name, NULL, NULL, 0);
 	ktest_check(t, status == 0, __FILE__, __LINE__, "%s: wait status %x (exit %d, signal %d)",
 		    name, status, (status >> 8) & 0xff, status & 0x7f);
 }
