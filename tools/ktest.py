@@ -24,6 +24,7 @@ Usage (run from anywhere; paths are relative to the repo root):
   tools/ktest.py --cmdline 'ktest=pmm foo'  EXTRA appended to the kernel command line
   tools/ktest.py --raw [--suite pmm]    boot tcg-max (or --row) showing the serial log live
   tools/ktest.py --raw --cmdline 'foo'  just boot (no ktest=), stop at "kestrel: exit N"
+  tools/ktest.py --selftests [--row R]  only Linux's selftests (make selftests), each row
   tools/ktest.py --host-only | --no-host | --list-rows | --timeout S | --jobs N
   tools/ktest.py --suite-timeout S | --max-output MIB   limits per test boot (0: none)
 
@@ -52,6 +53,7 @@ from harness.rows import (ROOT, ROWS, BOCHS_PREFIX, STOP, Failure, run, make_cmd
                           make_iso, skip_reason, run_row)
 from harness.host import host_tests, py_ktap  # noqa: E402
 from harness.report import case_lines, recap, counts  # noqa: E402
+from harness import selftests  # noqa: E402
 
 # The whole matrix (no --row/--suite/--cmdline) also boots each row once per
 # save strategy it supports besides its default (xsave=...), running the
@@ -83,6 +85,8 @@ def main(argv=None):
     ap.add_argument('--max-output', type=float, default=4,
                     help='MiB of serial output a test boot may print before it is killed (default 4; 0: none)')
     ap.add_argument('--jobs', type=int, default=2, help='rows run in parallel (default 2)')
+    ap.add_argument('--selftests', action='store_true',
+                    help="only Linux's selftests (build/kestrel-selftests.iso, make selftests) on the rows")
     ap.add_argument('--py-ktap', help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.kernel == 'run':
@@ -112,7 +116,9 @@ def main(argv=None):
         print('ktest: another run is using build/ktest; waiting for it', flush=True)
         fcntl.flock(RUN_LOCK, fcntl.LOCK_EX)
     iso, lock = None, threading.Lock()
-    if any(skip_reason(r) is None for r in rows):
+    if a.selftests:
+        host = False
+    if not a.selftests and any(skip_reason(r) is None for r in rows):
         cmdline = make_cmdline(suite, a.cmdline or '')
         try:
             iso = make_iso(cmdline)
@@ -143,7 +149,9 @@ def main(argv=None):
 
     report, totals, failures = [], [], []
     with ThreadPoolExecutor(max(1, a.jobs)) as ex:
-        jobs = [(r, ex.submit(run_row, r, iso, a, tests, live(r))) for r in rows]
+        jobs = [] if a.selftests else [(r, ex.submit(run_row, r, iso, a, tests, live(r))) for r in rows]
+        if a.selftests or not (a.row or a.suite or a.cmdline or a.raw or a.host_only):
+            jobs += [(f'{r}+selftests', ex.submit(selftests.run, r, a)) for r in rows]
         jobs += [(label, ex.submit(run_row, r, iso_for(c), a, True, None, label, fn))
                  for label, r, c, fn in extra]
         jobs += [('host', ex.submit(host_tests, a.timeout))] if host else []
