@@ -11,6 +11,8 @@ void console_init(void)
 	uart_init();
 }
 
+static bool midline; /* the last byte written was not a newline */
+
 void console_write(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -18,6 +20,17 @@ void console_write(const char *s, size_t n)
 			uart_putc('\r');
 		uart_putc(s[i]);
 	}
+	if (n)
+		midline = s[n - 1] != '\n';
+}
+
+/* Whole lines (the test runner's KTAP) start on a line of their own, even
+ * after a program's output that did not end in a newline. */
+void console_write_line(const char *s, size_t n)
+{
+	if (midline)
+		console_write("\n", 1);
+	console_write(s, n);
 }
 
 int kprintf(const char *fmt, ...)

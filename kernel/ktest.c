@@ -16,7 +16,7 @@ extern const struct ktest_suite *const __start_ktest_suites[], *const __stop_kte
 /* Where the runner's KTAP goes: the console, at a case's indentation. */
 struct ktap_out ktest_out(int indent)
 {
-	return (struct ktap_out){ .write = console_write, .indent = (unsigned)indent };
+	return (struct ktap_out){ .write = console_write_line, .indent = (unsigned)indent };
 }
 
 bool ktest_check(struct ktest *t, bool ok, const char *file, int line, const char *fmt, ...)

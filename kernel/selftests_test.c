@@ -38,7 +38,9 @@ static void selftest(struct ktest *t)
 		KSKIP(t, "no selftest programs on this boot image: run make selftests "
 			 "(tools/ktest.py boots build/kestrel-selftests.iso)");
 	char prefix[24];
-	ksnprintf(prefix, sizeof(prefix), "%*s# ", t->indent + 4, "");
+	int n = MIN(t->indent + 4, (int)sizeof(prefix) - 3);
+	memset(prefix, ' ', (size_t)n);
+	memcpy(prefix + n, "# ", 3);
 	int status = ktest_run_program(t, t->name, NULL, prefix, TIMEOUT_S);
 	if (status == (KSFT_SKIP << 8))
 		KSKIP(t, "the program skipped itself (exit 4, KSFT_SKIP): its output says why");

@@ -209,3 +209,89 @@ long sys_madvise(struct trap_frame *tf)
 	}
 	return s.hole ? -ENOMEM : 0;
 }
+
+/*
+ * mremap: move or resize a mapping of anonymous pages (Linux's mm/mremap.c,
+ * its common cases).  The frames move with their PTEs, protection and key,
+ * so nothing is copied.  Kestrel keeps no list of mappings, so "a mapping"
+ * is every page of [old, old + old_len) mapped (else -EFAULT); a device's
+ * page (the accelerator's portal) does not move (-EINVAL).  Growing maps
+ * fresh zeroed pages with the protection of the last old page.
+ */
+enum { MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2 };
+
+static uint64_t *pte_of(uint64_t root, uint64_t va)
+{
+	uint64_t *pte = vm_walk(root, va, false);
+	return pte && *pte ? pte : NULL;
+}
+
+/* Move n pages' PTEs from old to new (page tables for new already made). */
+static void move_ptes(uint64_t root, uint64_t old, uint64_t new, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t *from = vm_walk(root, old + i * PAGE_SIZE, false);
+		uint64_t *to = vm_walk(root, new + i *PAGE_SIZE, false);
+		*to = *from;
+		*from = 0;
+		vm_flush(root, old + i * PAGE_SIZE);
+	}
+}
+
+static long remap_to(uint64_t root, uint64_t old, size_t n_old, uint64_t new, size_t n_new,
+		     uint64_t grow_flags)
+{
+	for (size_t i = 0; i < n_new; i++)
+		if (!vm_walk(root, new + i *PAGE_SIZE, true))
+			return -ENOMEM;
+	size_t n = MIN(n_old, n_new);
+	if (n_new > n && uvm_map_anon(root, new + n *PAGE_SIZE, n_new - n, grow_flags))
+		return -ENOMEM;
+	move_ptes(root, old, new, n);
+	uvm_unmap(root, old, n_old); /* what did not move (a shrink's tail); the rest is empty */
+	return (long)new;
+}
+
+long sys_mremap(struct trap_frame *tf)
+{
+	uint64_t old = tf->rdi, old_len = ALIGN_UP(tf->rsi, PAGE_SIZE),
+		 new_len = ALIGN_UP(tf->rdx, PAGE_SIZE);
+	uint64_t flags = tf->r10, new = tf->r8;
+	uint64_t root = current()->proc->root;
+	if (old % PAGE_SIZE || (flags & ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
+	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) || !new_len || !old_len ||
+	    tf->rsi > USER_TASK_SIZE || tf->rdx > MAX_MAP_PAGES * PAGE_SIZE)
+		return -EINVAL; /* old_len 0 duplicates a shared mapping: Kestrel has none */
+	if (old >= USER_TASK_SIZE || old_len > USER_TASK_SIZE - old)
+		return -EFAULT;
+	uint64_t last = 0;
+	for (uint64_t va = old; va < old + old_len; va += PAGE_SIZE) {
+		uint64_t *pte = pte_of(root, va);
+		if (!pte)
+			return -EFAULT;
+		if (*pte & PTE_DEVICE)
+			return -EINVAL;
+		last = *pte;
+	}
+	/* The protection and key of the last page, for the pages a grow adds. */
+	uint64_t grow = last & (PTE_W | PTE_U | PTE_NX | PTE_PROTNONE | (0xful << PTE_PKEY_SHIFT));
+	size_t n_old = old_len / PAGE_SIZE, n_new = new_len / PAGE_SIZE;
+	if (flags & MREMAP_FIXED) {
+		if (new % PAGE_SIZE || new < MMAP_MIN_ADDR || new > USER_TASK_SIZE - new_len ||
+		    (new < old + old_len &&old < new + new_len))
+			return -EINVAL;
+		uvm_unmap(root, new, n_new);
+		return remap_to(root, old, n_old, new, n_new, grow);
+	}
+	if (n_new <= n_old) {
+		uvm_unmap(root, old + new_len, n_old - n_new);
+		return (long)old;
+	}
+	if (old + new_len <= USER_TASK_SIZE &&
+	    !uvm_first_mapped(root, old + old_len, n_new - n_old))
+		return uvm_map_anon(root, old + old_len, n_new - n_old, grow) ? -ENOMEM : (long)old;
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+	uint64_t to = uvm_find_free(root, n_new, MMAP_FLOOR(current()->proc));
+	return to ? remap_to(root, old, n_old, to, n_new, grow) : -ENOMEM;
+}

@@ -217,3 +217,38 @@ long sys_accel_bind(struct trap_frame *tf)
 	(void)tf;
 	return accel_bind(current()->proc);
 }
+
+/*
+ * sched_setaffinity/sched_getaffinity: Kestrel has one CPU, number 0.  A
+ * mask must include it (else -EINVAL, as Linux for a mask of offline CPUs);
+ * the mask read back is CPU 0 alone.  pid 0 is the caller, else a thread.
+ */
+static long affinity_target(int tid)
+{
+	struct task *t = tid ? task_by_tid(tid) : current();
+	return t && t->proc && t->state != TASK_DEAD ? 0 : -ESRCH;
+}
+
+long sys_sched_setaffinity(struct trap_frame *tf)
+{
+	uint8_t first;
+	if (affinity_target((int)tf->rdi))
+		return -ESRCH;
+	if (tf->rsi == 0)
+		return -EINVAL;
+	if (copy_from_user(&first, (void *)tf->rdx, 1))
+		return -EFAULT;
+	return first & 1 ? 0 : -EINVAL;
+}
+
+long sys_sched_getaffinity(struct trap_frame *tf)
+{
+	uint64_t mask = 1; /* CPU 0 */
+	if (affinity_target((int)tf->rdi))
+		return -ESRCH;
+	if (tf->rsi < sizeof(mask) || tf->rsi % sizeof(mask))
+		return -EINVAL;
+	if (copy_to_user((void *)tf->rdx, &mask, sizeof(mask)))
+		return -EFAULT;
+	return sizeof(mask);
+}

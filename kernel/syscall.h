@@ -16,6 +16,7 @@
 #define SYS_rt_sigreturn	15
 #define SYS_ioctl		16
 #define SYS_writev		20
+#define SYS_mremap		25
 #define SYS_sched_yield		24
 #define SYS_madvise		28
 #define SYS_pause		34
@@ -32,6 +33,8 @@
 #define SYS_arch_prctl		158
 #define SYS_gettid		186
 #define SYS_futex		202
+#define SYS_sched_setaffinity	203
+#define SYS_sched_getaffinity	204
 #define SYS_tkill		200
 #define SYS_set_tid_address	218
 #define SYS_clock_gettime	228
@@ -60,10 +63,10 @@ typedef long (*syscall_fn)(struct trap_frame *tf);
 // clang-format off
 #define SYSCALLS(X) \
 	X(read) X(write) X(writev) X(ioctl) X(close) \
-	X(mmap) X(munmap) X(mprotect) X(brk) X(madvise) \
+	X(mmap) X(munmap) X(mprotect) X(mremap) X(brk) X(madvise) \
 	X(rt_sigaction) X(rt_sigprocmask) X(rt_sigreturn) X(rt_sigpending) \
 	X(rt_sigsuspend) X(rt_sigtimedwait) X(sigaltstack) X(pause) X(kill) \
-	X(set_robust_list) X(sched_yield) X(nanosleep) X(clock_gettime) \
+	X(set_robust_list) X(sched_yield) X(sched_setaffinity) X(sched_getaffinity) X(nanosleep) X(clock_gettime) \
 	X(getpid) X(gettid) X(set_tid_address) X(arch_prctl) \
 	X(clone) X(exit) X(exit_group) X(wait4) X(futex) X(tkill) X(tgkill) \
 	X(pkey_alloc) X(pkey_free) X(pkey_mprotect)

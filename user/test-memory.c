@@ -302,6 +302,43 @@ static const char *child_memory_returned(void)
 	return NULL;
 }
 
+/* mremap moves the frames themselves: contents, protection, no copy; the
+ * pages left behind are gone; every page comes back at the end. */
+static const char *mremap_moves_grows_shrinks(void)
+{
+	long before = on_kestrel() ? kestrel_free_pages() : 0;
+	char *a = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *hole = mmap(NULL, 8 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(hole, 8 * 4096); /* a place known to be free */
+	for (int i = 0; i < 3; i++)
+		a[i * 4096] = (char)('a' + i);
+	char *b = mremap(a, 3 * 4096, 3 * 4096, MREMAP_MAYMOVE | MREMAP_FIXED, hole);
+	KTAP_EXPECT(b == hole, "MREMAP_FIXED gave %p, asked for %p", (void *)b, (void *)hole);
+	KTAP_EXPECT(b[0] == 'a' && b[4096] == 'b' && b[8192] == 'c', "contents did not move");
+	KTAP_EXPECT(mprotect(a, 4096, PROT_READ) == -1 && errno == ENOMEM,
+		    "the old range is still mapped");
+	char *c =
+		mremap(b, 3 * 4096, 5 * 4096, 0); /* grows in place: the rest of the hole is free */
+	KTAP_EXPECT(c == b && c[4 * 4096] == 0 && (c[4 * 4096] = 1), "grow in place gave %p",
+		    (void *)c);
+	c = mremap(c, 5 * 4096, 4096, 0);
+	KTAP_EXPECT(c == b && c[0] == 'a', "shrink gave %p", (void *)c);
+	KTAP_EXPECT(mprotect(c + 4096, 4096, PROT_READ) == -1 && errno == ENOMEM,
+		    "a shrink left its tail");
+	errno = 0;
+	KTAP_EXPECT(mremap(c + 1, 4096, 4096, 0) == MAP_FAILED && errno == EINVAL,
+		    "unaligned: errno %d", errno);
+	KTAP_EXPECT(mremap(c, 4096, 4096, MREMAP_FIXED, hole) == MAP_FAILED && errno == EINVAL,
+		    "MREMAP_FIXED without MREMAP_MAYMOVE: errno %d", errno);
+	KTAP_EXPECT(mremap(c + 4096, 4096, 8192, MREMAP_MAYMOVE) == MAP_FAILED && errno == EFAULT,
+		    "an unmapped range: errno %d", errno);
+	munmap(c, 4096);
+	if (on_kestrel())
+		KTAP_EXPECT(kestrel_free_pages() == before, "free pages %ld before, %ld after",
+			    before, kestrel_free_pages());
+	return NULL;
+}
+
 static const struct ktap_case cases[] = {
 	{ "mmap_zeroed_aligned_writable", mmap_zeroed_aligned_writable },
 	{ "munmap_then_access_segv", munmap_then_access_segv },
@@ -313,6 +350,7 @@ static const struct ktap_case cases[] = {
 	{ "mmap_huge_enomem", mmap_huge_enomem },
 	{ "mmap_bad_arguments_refused", mmap_bad_arguments_refused },
 	{ "madvise_accepted", madvise_accepted },
+	{ "mremap_moves_grows_shrinks", mremap_moves_grows_shrinks },
 	{ "malloc_free_10000", malloc_free_10000 },
 	{ "child_memory_returned", child_memory_returned },
 };
