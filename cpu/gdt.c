@@ -35,15 +35,42 @@ static struct tss tss;
 
 /* Access byte and flags of each descriptor (SDM vol. 3A 3.4.5). */
 #define SEG(access, flags) (((uint64_t)(access) << 40) | ((uint64_t)(flags) << 52) | 0xffff | (0xful << 48))
-static uint64_t gdt[8] = {
+static uint64_t gdt[10] = {
 	0,
-	SEG(0x9a, 0x2),		/* 0x08 kernel code: present, DPL 0, exec/read, L */
-	SEG(0x92, 0x0),		/* 0x10 kernel data */
-	SEG(0xfa, 0xc),		/* 0x18 user code, 32-bit (unused, keeps SYSRET's order) */
-	SEG(0xf2, 0x0),		/* 0x20 user data, DPL 3 */
-	SEG(0xfa, 0x2),		/* 0x28 user code, 64-bit, DPL 3 */
-	0, 0,			/* 0x30 the TSS takes two slots in long mode */
+	SEG(0x9a, 0x2), /* 0x08 kernel code: present, DPL 0, exec/read, L */
+	SEG(0x92, 0x0), /* 0x10 kernel data */
+	SEG(0xfa, 0xc), /* 0x18 user code, 32-bit (unused, keeps SYSRET's order) */
+	SEG(0xf2, 0x0), /* 0x20 user data, DPL 3 */
+	SEG(0xfa, 0x2), /* 0x28 user code, 64-bit, DPL 3 */
+	0,
+	0, /* 0x30 the TSS takes two slots in long mode */
+	0,
+	0, /* 0x40 the running process's LDT, if it has one (gdt_load_ldt) */
 };
+#define LDT_SEL 0x40
+
+/*
+ * The running process's LDT (modify_ldt, kernel/ldt.c): a system
+ * descriptor of type 2 in the GDT, then LLDT (SDM vol. 3A 3.5.1, 8.2.3);
+ * none: a null LDTR, so every LDT selector is a #GP.  The table is kernel
+ * memory, never mapped for the user, whose descriptors kernel/ldt.c wrote.
+ */
+void gdt_load_ldt(const void *ldt, unsigned entries)
+{
+	static const void *loaded;
+	if (!entries) {
+		if (loaded)
+			asm volatile("lldt %w0" ::"r"(0));
+		loaded = NULL;
+		return;
+	}
+	uint64_t base = (uint64_t)ldt, limit = entries * 8 - 1;
+	gdt[8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x82ul << 40) |
+		 ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
+	gdt[9] = base >> 32;
+	asm volatile("lldt %w0" ::"r"(LDT_SEL) : "memory");
+	loaded = ldt;
+}
 
 void tss_set_rsp0(uint64_t rsp0)
 {

@@ -4,3 +4,4 @@
 
 void gdt_init(void);
 void tss_set_rsp0(uint64_t rsp0);
+void gdt_load_ldt(const void *ldt, unsigned entries); /* 0 entries: no LDT */

@@ -15,6 +15,7 @@
 #include "mm/uvm.h"
 #include "kernel/exec.h"
 #include "kernel/signal.h"
+#include "kernel/ldt.h"
 #include "kernel/sched.h"
 #include "mm/vm.h"
 #include "mm/heap.h"
@@ -73,6 +74,7 @@ long process_spawn(const char *name, char *const argv[], char *const envp[])
 static void process_free(struct process *p)
 {
 	signal_flush(&p->shared_pending);
+	ldt_free(p);
 	kfree(p);
 }
 

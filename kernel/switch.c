@@ -11,6 +11,8 @@
 #include "fpu/fpu.h"
 #include "kernel/switch.h"
 #include "kernel/task.h"
+#include "kernel/ldt.h"
+#include "cpu/extable.h"
 
 /*
  * next's FS and GS selectors, before its bases: in 64-bit mode a selector
@@ -21,15 +23,31 @@
  * interrupts off only an NMI or #MC can come in between, and the kernel's
  * own trap path never reads GS (traps/vectors.asm: SWAPGS only from ring 3).
  */
+/*
+ * A selector may have stopped being loadable since the program loaded it
+ * (it rewrote or cleared its LDT entry, kernel/ldt.c): the load then faults
+ * in the kernel, and the exception table resumes with a null selector, as
+ * Linux's loadsegment fix-up does.
+ */
 static void load_user_segments(const struct task *next)
 {
 	uint16_t fs, gs;
 	asm volatile("mov %%fs, %0" : "=r"(fs));
 	asm volatile("mov %%gs, %0" : "=r"(gs));
 	if (fs != next->fsindex)
-		asm volatile("mov %0, %%fs" ::"r"(next->fsindex));
+		asm volatile("1: mov %0, %%fs\n\t"
+			     "jmp 3f\n"
+			     "2: mov %1, %%fs\n"
+			     "3:\n" EXTABLE(1b, 2b)::"r"(next->fsindex),
+			     "r"(0));
 	if (gs != next->gsindex)
-		asm volatile("swapgs\n\tmov %0, %%gs\n\tswapgs" ::"r"(next->gsindex) : "memory");
+		asm volatile("swapgs\n"
+			     "1: mov %0, %%gs\n\t"
+			     "jmp 3f\n"
+			     "2: mov %1, %%gs\n"
+			     "3: swapgs\n" EXTABLE(1b, 2b)::"r"(next->gsindex),
+			     "r"(0)
+			     : "memory");
 }
 
 void switch_arch(struct task *prev, struct task *next)
@@ -52,6 +70,7 @@ void switch_arch(struct task *prev, struct task *next)
 		prev->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
 	}
 	if (next->proc) {
+		ldt_load(next->proc); /* before the selectors, which may be the LDT's */
 		load_user_segments(next);
 		wrmsr(MSR_FS_BASE, next->fs_base);
 		wrmsr(MSR_KERNEL_GS_BASE, next->gs_base);

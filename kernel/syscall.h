@@ -30,6 +30,7 @@
 #define SYS_rt_sigtimedwait	128
 #define SYS_rt_sigsuspend	130
 #define SYS_sigaltstack		131
+#define SYS_modify_ldt		154
 #define SYS_arch_prctl		158
 #define SYS_gettid		186
 #define SYS_futex		202
@@ -67,7 +68,7 @@ typedef long (*syscall_fn)(struct trap_frame *tf);
 	X(rt_sigaction) X(rt_sigprocmask) X(rt_sigreturn) X(rt_sigpending) \
 	X(rt_sigsuspend) X(rt_sigtimedwait) X(sigaltstack) X(pause) X(kill) \
 	X(set_robust_list) X(sched_yield) X(sched_setaffinity) X(sched_getaffinity) X(nanosleep) X(clock_gettime) \
-	X(getpid) X(gettid) X(set_tid_address) X(arch_prctl) \
+	X(getpid) X(gettid) X(set_tid_address) X(arch_prctl) X(modify_ldt) \
 	X(clone) X(exit) X(exit_group) X(wait4) X(futex) X(tkill) X(tgkill) \
 	X(pkey_alloc) X(pkey_free) X(pkey_mprotect)
 // clang-format on

@@ -86,6 +86,8 @@ struct process {
 	/* Linux's struct kernel_sigaction for rt_sigaction, one per signal. */
 	struct sigaction_k { uint64_t handler, flags, restorer, mask; } sigactions[64];
 	struct sigpending shared_pending; /* sent to the process (kill) */
+	uint64_t *ldt;			  /* its own descriptors (kernel/ldt.c), or NULL */
+	unsigned ldt_entries;
 	char console_prefix[24];		/* put before each line it writes (kernel/sys_misc.c) */
 	bool console_midline;
 	int sid; /* session: pid of the program the kernel started this tree with */
