@@ -15,6 +15,7 @@
 #include "mm/uvm.h"
 #include "kernel/exec.h"
 #include "kernel/signal.h"
+#include "uapi/signal.h"
 #include "kernel/ldt.h"
 #include "kernel/sched.h"
 #include "mm/vm.h"
@@ -96,6 +97,25 @@ void process_kill(struct process *p, int status)
 }
 
 /*
+ * SIGCHLD to a parent that is a program (a kernel thread waits with wait4
+ * alone), with Linux's siginfo: CLD_EXITED and the exit code, or
+ * CLD_KILLED and the signal.  Its default action is to be ignored.
+ */
+static void notify_parent(struct process *p)
+{
+	if (p->parent == &kernel_process)
+		return;
+	bool killed = (p->wait_status & 0x7f) != 0;
+	struct ksiginfo info = {
+		.signo = KSIGCHLD,
+		.code = killed ? K_CLD_KILLED : K_CLD_EXITED,
+		.pid = p->pid,
+		.status = killed ? p->wait_status & 0x7f : (p->wait_status >> 8) & 0xff,
+	};
+	signal_send_process(p->parent, &info);
+}
+
+/*
  * The current task t is leaving.  The last thread out frees the address
  * space (after moving to the kernel's page tables: we are still running on
  * them) and turns the process into a zombie for its parent to collect.
@@ -126,10 +146,12 @@ void process_thread_exit(struct task *t, int code)
 	}
 	p->children = NULL;
 	p->zombie = true;
-	if (p->parent)
+	if (p->parent) {
+		notify_parent(p);
 		wakeup(p->parent);
-	else
+	} else {
 		process_free(p);
+	}
 	irq_restore(f);
 }
 

@@ -134,7 +134,7 @@ def main(argv=None):
 
     # The whole matrix: the strategy variants and the deliberate crashes too.
     extra = []
-    if not (a.row or a.suite or a.cmdline or a.raw or a.host_only):
+    if not (a.row or a.suite or a.cmdline or a.raw or a.host_only or a.selftests):
         for r in rows:
             for v in VARIANTS.get(r, []):
                 extra.append((f'{r}+{v}', r, make_cmdline(VARIANT_SUITES, v), None))

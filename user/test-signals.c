@@ -424,6 +424,8 @@ static void check_fault(const struct fault *f)
 
 static int default_child(const char *mode)
 {
+	if (strcmp(mode, "exit-3") == 0)
+		return 3;
 	if (strcmp(mode, "pause") == 0) { /* until a signal ends it (tests/test_shell.py: ^C) */
 		printf("test-signals: waiting for a signal\n");
 		fflush(stdout);
@@ -481,6 +483,40 @@ static const char *default_actions(void)
 	return NULL;
 }
 
+static volatile int chld_status;
+static void on_chld(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	got_sig = sig;
+	got_code = si->si_code;
+	got_pid = si->si_pid;
+	chld_status = si->si_status;
+	count++;
+}
+
+static const char *sigchld_on_child_exit(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_chld, .sa_flags = SA_SIGINFO };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, NULL);
+	reset();
+	long pid = child_start(PROG, "exit-3");
+	int status;
+	waitpid((pid_t)pid, &status, 0);
+	KTAP_EXPECT(count == 1 && got_sig == SIGCHLD, "SIGCHLD handler ran %d times", count);
+	KTAP_EXPECT(got_code == CLD_EXITED && got_pid == pid && chld_status == 3,
+		    "si_code %d (want CLD_EXITED), si_pid %d (want %ld), si_status %d (want 3)",
+		    got_code, got_pid, pid, chld_status);
+	reset();
+	pid = child_start(PROG, "fault-no-handler");
+	waitpid((pid_t)pid, &status, 0);
+	KTAP_EXPECT(count == 1 && got_code == CLD_KILLED && chld_status == SIGSEGV,
+		    "killed child: %d signals, si_code %d, si_status %d", count, got_code,
+		    chld_status);
+	signal(SIGCHLD, SIG_DFL);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1) {
@@ -499,6 +535,7 @@ int main(int argc, char **argv)
 		{ "suspend_and_timedwait", suspend_and_timedwait },
 		{ "kill_checks", kill_checks },
 		{ "default_actions", default_actions },
+		{ "sigchld_on_child_exit", sigchld_on_child_exit },
 	};
 	int n = (int)(sizeof(cases) / sizeof(cases[0]));
 	ktap_plan(n + NFAULTS);
