@@ -36,16 +36,17 @@ static struct tss tss;
 /* Access byte and flags of each descriptor (SDM vol. 3A 3.4.5). */
 #define SEG(access, flags) (((uint64_t)(access) << 40) | ((uint64_t)(flags) << 52) | 0xffff | (0xful << 48))
 static uint64_t gdt[10] = {
-	0,
-	SEG(0x9a, 0x2), /* 0x08 kernel code: present, DPL 0, exec/read, L */
-	SEG(0x92, 0x0), /* 0x10 kernel data */
-	SEG(0xfa, 0xc), /* 0x18 user code, 32-bit (unused, keeps SYSRET's order) */
-	SEG(0xf2, 0x0), /* 0x20 user data, DPL 3 */
-	SEG(0xfa, 0x2), /* 0x28 user code, 64-bit, DPL 3 */
-	0,
-	0, /* 0x30 the TSS takes two slots in long mode */
-	0,
-	0, /* 0x40 the running process's LDT, if it has one (gdt_load_ldt) */
+	0, SEG(0x9a, 0x2), /* 0x08 kernel code: present, DPL 0, exec/read, L */
+	SEG(0x92, 0x0),	   /* 0x10 kernel data */
+	SEG(0xfa, 0xc),	   /* 0x18 user code, 32-bit (unused, keeps SYSRET's order) */
+	/* 0x20 user data, DPL 3.  B = 1, and G: 64-bit mode ignores both, but
+	 * compatibility-mode code uses SS as a 32-bit stack (SDM vol. 3A
+	 * 3.4.5: with B = 0 it would be a 16-bit one, pushes would wrap at 64
+	 * KiB, and an IRETQ to it would leave RSP's bits 31:16 from the kernel
+	 * stack: Linux's espfix problem, and Linux's sigreturn test saw it). */
+	SEG(0xf2, 0xc), SEG(0xfa, 0x2), /* 0x28 user code, 64-bit, DPL 3 */
+	0, 0,				/* 0x30 the TSS takes two slots in long mode */
+	0, 0, /* 0x40 the running process's LDT, if it has one (gdt_load_ldt) */
 };
 #define LDT_SEL 0x40
 

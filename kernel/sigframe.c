@@ -178,7 +178,11 @@ static int setup_rt_frame(struct trap_frame *tf, const struct ksiginfo *info,
 	struct k_rt_sigframe kf = {
 		.pretcode = ka->restorer,
 		.uc = {
-			.uc_flags = K_UC_SIGCONTEXT_SS | K_UC_STRICT_RESTORE_SS |
+			/* STRICT_RESTORE_SS only for 64-bit code, as Linux's
+			 * frame_uc_flags: old 32-bit-aware programs (DOSEMU) may
+			 * leave a stale SS in a frame of compatibility code. */
+			.uc_flags = K_UC_SIGCONTEXT_SS |
+				    (tf->cs == USER_CS ? K_UC_STRICT_RESTORE_SS : 0) |
 				    (fpu_cfg.strategy != FPU_FXSAVE ? K_UC_FP_XSTATE : 0),
 			.uc_stack = { .ss_sp = t->sas_sp, .ss_flags = altstack_flags(t, tf->rsp),
 				      .ss_size = t->sas_size },
@@ -325,6 +329,11 @@ long signal_sigreturn(struct trap_frame *tf)
 	 * registers restored and CS and SS left as the handler had them.
 	 */
 	uint16_t cs = sc->cs | 3, ss = sc->ss | 3;
+	/* Without UC_STRICT_RESTORE_SS a return to 64-bit code gets a valid
+	 * SS whatever the frame says (Linux's force_valid_ss, for DOSEMU and
+	 * CRIU). */
+	if (!(uc.uc_flags & K_UC_STRICT_RESTORE_SS) && cs == USER_CS)
+		ss = USER_DS;
 	bool segs_ok = (cs == USER_CS || cs == (USER_CS32 | 3)) && ss == USER_DS;
 	if (segs_ok) {
 		tf->cs = cs;

@@ -125,7 +125,17 @@ long sys_nanosleep(struct trap_frame *tf)
 	 */
 	const uint64_t tick_ns = 1000000000ull / HZ;
 	uint64_t ticks = (uint64_t)ts.sec * HZ + ((uint64_t)ts.nsec + tick_ns - 1) / tick_ns;
-	return sleep_until(timer_ticks() + ticks);
+	uint64_t end = timer_ticks() + ticks;
+	if (!sleep_until(end))
+		return 0;
+	/* A signal ended it: -EINTR, and the time left in rem if asked.  (Linux
+	 * restarts it instead when no handler ran; Kestrel's only signals that
+	 * wake a sleeper without a handler end the process anyway.) */
+	uint64_t left = end > timer_ticks() ? (end - timer_ticks()) * tick_ns : 0;
+	struct timespec64 rem = { (int64_t)(left / 1000000000), (int64_t)(left % 1000000000) };
+	if (tf->rsi && copy_to_user((void *)tf->rsi, &rem, sizeof(rem)))
+		return -EFAULT;
+	return -EINTR;
 }
 
 long sys_clock_gettime(struct trap_frame *tf)

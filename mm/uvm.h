@@ -4,7 +4,10 @@
 #include <stdint.h>
 
 #define USER_TASK_SIZE		0x00007ffffffff000ul	/* the last page below 2^47 stays unmapped */
-#define USER_STACK_TOP		USER_TASK_SIZE
+/* The stack's top, 1 MiB below the end: the pages at the very top stay free
+ * for a program that maps code there on purpose (Linux's sysret_rip test
+ * moves a page to each of the last two below 2^47 with MREMAP_FIXED). */
+#define USER_STACK_TOP 0x00007ffffff00000ul
 #define USER_STACK_PAGES	32
 #define USER_MMAP_TOP		0x00007f0000000000ul
 
