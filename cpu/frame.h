@@ -17,13 +17,13 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-/* Segment selectors, in the order SYSRET needs (see cpu/gdt.c). */
-#define KERNEL_CS	0x08
-#define KERNEL_DS	0x10
-#define USER_CS32	0x18
-#define USER_DS		(0x20 | 3)
-#define USER_CS		(0x28 | 3)
-#define TSS_SEL		0x30
+/* Segment selectors: Linux's x86-64 values, in the order SYSRET needs (cpu/gdt.c). */
+#define KERNEL_CS 0x10
+#define KERNEL_DS 0x18
+#define USER_CS32 0x20
+#define USER_DS (0x28 | 3)
+#define USER_CS (0x30 | 3)
+#define TSS_SEL 0x40
 
 enum {
 	T_DE = 0,

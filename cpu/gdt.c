@@ -35,20 +35,30 @@ static struct tss tss;
 
 /* Access byte and flags of each descriptor (SDM vol. 3A 3.4.5). */
 #define SEG(access, flags) (((uint64_t)(access) << 40) | ((uint64_t)(flags) << 52) | 0xffff | (0xful << 48))
-static uint64_t gdt[10] = {
-	0, SEG(0x9a, 0x2), /* 0x08 kernel code: present, DPL 0, exec/read, L */
-	SEG(0x92, 0x0),	   /* 0x10 kernel data */
-	SEG(0xfa, 0xc),	   /* 0x18 user code, 32-bit (unused, keeps SYSRET's order) */
-	/* 0x20 user data, DPL 3.  B = 1, and G: 64-bit mode ignores both, but
+/*
+ * Linux's x86-64 layout (arch/x86/include/asm/segment.h), so that the
+ * selectors a program sees (CS 0x33, SS 0x2b, 32-bit CS 0x23) and the ones
+ * programs written for Linux hard-code (Linux's own selftests far-call
+ * 0x23) are the same.  SYSCALL and SYSRET need kernel data right after
+ * kernel code, and 32-bit user code, user data, 64-bit user code in a row
+ * (traps/syscall_msrs.c: STAR).
+ */
+static uint64_t gdt[12] = {
+	0, 0,		/* 0x08 (Linux: 32-bit kernel code, for boot): unused */
+	SEG(0x9a, 0x2), /* 0x10 kernel code: present, DPL 0, exec/read, L */
+	SEG(0x92, 0x0), /* 0x18 kernel data */
+	SEG(0xfa, 0xc), /* 0x23 user code, 32-bit (compatibility mode) */
+	/* 0x2b user data, DPL 3.  B = 1, and G: 64-bit mode ignores both, but
 	 * compatibility-mode code uses SS as a 32-bit stack (SDM vol. 3A
 	 * 3.4.5: with B = 0 it would be a 16-bit one, pushes would wrap at 64
 	 * KiB, and an IRETQ to it would leave RSP's bits 31:16 from the kernel
 	 * stack: Linux's espfix problem, and Linux's sigreturn test saw it). */
-	SEG(0xf2, 0xc), SEG(0xfa, 0x2), /* 0x28 user code, 64-bit, DPL 3 */
-	0, 0,				/* 0x30 the TSS takes two slots in long mode */
-	0, 0, /* 0x40 the running process's LDT, if it has one (gdt_load_ldt) */
+	SEG(0xf2, 0xc), SEG(0xfa, 0x2), /* 0x33 user code, 64-bit, DPL 3 */
+	0, 0, 0,			/* 0x40 the TSS takes two slots in long mode */
+	0, 0, /* 0x50 the running process's LDT, if it has one (gdt_load_ldt) */
 };
-#define LDT_SEL 0x40
+#define TSS_SLOT (TSS_SEL / 8)
+#define LDT_SEL 0x50
 
 /*
  * The running process's LDT (modify_ldt, kernel/ldt.c): a system
@@ -66,9 +76,9 @@ void gdt_load_ldt(const void *ldt, unsigned entries)
 		return;
 	}
 	uint64_t base = (uint64_t)ldt, limit = entries * 8 - 1;
-	gdt[8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x82ul << 40) |
-		 ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
-	gdt[9] = base >> 32;
+	gdt[LDT_SEL / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x82ul << 40) |
+			   ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
+	gdt[LDT_SEL / 8 + 1] = base >> 32;
 	asm volatile("lldt %w0" ::"r"(LDT_SEL) : "memory");
 	loaded = ldt;
 }
@@ -85,9 +95,9 @@ void gdt_init(void)
 	tss.iomap_base = sizeof(tss);	/* no I/O bitmap: ring 3 gets no ports */
 
 	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
-	gdt[6] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ul << 40) |
-		 ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
-	gdt[7] = base >> 32;
+	gdt[TSS_SLOT] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ul << 40) |
+			((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
+	gdt[TSS_SLOT + 1] = base >> 32;
 
 	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gdtr = {
 		sizeof(gdt) - 1, (uint64_t)gdt,

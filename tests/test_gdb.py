@@ -90,7 +90,7 @@ class XStateSession:
     def test_kframe_decodes_the_system_call(self):
         f = self.section('kframe')
         self.assertIn('system call (SYSCALL)', f)
-        self.assertIn('from user mode (cs 0x2b', f)
+        self.assertIn('from user mode (cs 0x33', f)
         self.assertRegex(f, r'rip 0x[0-9a-f]+ <(hold|main)')
 
     def test_kxstate_prints_what_the_program_put(self):

@@ -25,12 +25,12 @@
 #define PROG "test-entry"
 
 /* Selectors of Kestrel's GDT (cpu/gdt.c), with RPL 3 where ring 3 uses them. */
-#define SEL_KERNEL_CS	0x08
-#define SEL_KERNEL_DS	0x10
-#define SEL_USER_CS32	0x1b
-#define SEL_USER_DS	0x23
-#define SEL_USER_CS	0x2b
-#define SEL_TSS		0x30
+#define SEL_KERNEL_CS 0x10 /* Linux's selectors (cpu/gdt.c) */
+#define SEL_KERNEL_DS 0x18
+#define SEL_USER_CS32 0x23
+#define SEL_USER_DS 0x2b
+#define SEL_USER_CS 0x33
+#define SEL_TSS 0x40
 
 #define RFLAGS_TF	(1UL << 8)
 #define RFLAGS_IF	(1UL << 9)
@@ -275,24 +275,21 @@ static void swapgs(void)	{ __asm__ volatile("swapgs"); }
  * uses no stack.  What ran in 32-bit mode reports in ebx; the exit status
  * is 0 if ebx is what Linux would give.
  */
-#define COMPAT_CHILD(name, body32, check64)				\
-	__asm__(".text\n"						\
-		".globl " #name "\n"					\
-		#name ":\n"						\
-		"  ljmpl *1f(%rip)\n"					\
-		"1: .long 2f\n"						\
-		"  .word 0x1b\n"					\
-		".code32\n"						\
-		"2:\n"							\
-		body32 "\n"						\
-		"  ljmp $0x2b, $3f\n"					\
-		".code64\n"						\
-		"3:\n"							\
-		"  xorl %edi, %edi\n"					\
-		check64 "\n"						\
-		"  movl $231, %eax\n"	/* exit_group(edi) */		\
-		"  syscall\n"						\
-		"  ud2\n");						\
+#define COMPAT_CHILD(name, body32, check64)                 \
+	__asm__(".text\n"                                   \
+		".globl " #name "\n" #name ":\n"            \
+		"  ljmpl *1f(%rip)\n"                       \
+		"1: .long 2f\n"                             \
+		"  .word 0x23\n"                            \
+		".code32\n"                                 \
+		"2:\n" body32 "\n"                          \
+		"  ljmp $0x33, $3f\n"                       \
+		".code64\n"                                 \
+		"3:\n"                                      \
+		"  xorl %edi, %edi\n" check64 "\n"          \
+		"  movl $231, %eax\n" /* exit_group(edi) */ \
+		"  syscall\n"                               \
+		"  ud2\n");                                 \
 	void name(void)
 
 /* Linux without IA32_EMULATION answers -ENOSYS (its IA32_CSTAR entry). */
@@ -302,9 +299,8 @@ COMPAT_CHILD(compat_syscall,
 COMPAT_CHILD(compat_int80, "  movl $20, %eax\n  int $0x80\n  movl %eax, %ebx", "  movl $3, %edi");
 COMPAT_CHILD(compat_int3, "  int3", "  movl $3, %edi");
 /* Long enough in 32-bit mode for timer interrupts to come and go. */
-COMPAT_CHILD(compat_spin,
-	     "  movl $3000000, %ecx\n4:\n  decl %ecx\n  jnz 4b\n  movl %cs, %ebx",
-	     "  cmpl $0x1b, %ebx\n  setne %dil");
+COMPAT_CHILD(compat_spin, "  movl $3000000, %ecx\n4:\n  decl %ecx\n  jnz 4b\n  movl %cs, %ebx",
+	     "  cmpl $0x23, %ebx\n  setne %dil");
 
 /* ---- segment registers ---- */
 

@@ -321,7 +321,7 @@ static const char *sigreturn_checks_cs_ss_rflags(void)
 	KTAP_EXPECT(handled == 1 && segv_count == 0, "handled %d, SIGSEGV %d", handled, segv_count);
 	KTAP_EXPECT(!(f & (1ul << 14 | 3ul << 12 | 1ul << 17)),
 		    "RFLAGS %#lx after sigreturn: NT, IOPL or VM set", (unsigned long)f);
-	static const uint16_t cs[] = { 0x08, 0x10, 0x30, 0x23, 0x07, 0xfff8 };
+	static const uint16_t cs[] = { 0x10, 0x18, 0x40, 0x2b, 0x07, 0xfff8 };
 	for (unsigned i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) {
 		segv_count = 0;
 		bad_cs = cs[i];
@@ -330,7 +330,7 @@ static const char *sigreturn_checks_cs_ss_rflags(void)
 			    segv_count);
 	}
 	bad_cs = 0;
-	static const uint16_t ss[] = { 0, 0x08, 0x2b, 0x33 };
+	static const uint16_t ss[] = { 0, 0x18, 0x33, 0x23 };
 	for (unsigned i = 0; i < sizeof(ss) / sizeof(ss[0]); i++) {
 		segv_count = 0;
 		edit_ss = true;
