@@ -46,8 +46,11 @@ static struct tss tss;
 static uint64_t gdt[12] = {
 	0, 0,		/* 0x08 (Linux: 32-bit kernel code, for boot): unused */
 	SEG(0x9a, 0x2), /* 0x10 kernel code: present, DPL 0, exec/read, L */
-	SEG(0x92, 0x0), /* 0x18 kernel data */
-	SEG(0xfa, 0xc), /* 0x23 user code, 32-bit (compatibility mode) */
+	/* 0x18 kernel data: B = 1 and G, as Linux's.  A CPU whose SYSRET keeps
+	 * SS's cached attributes instead of loading fixed ones (AMD's, and
+	 * Bochs's) hands these to compatibility-mode code as its stack's:
+	 * with B = 0, Linux's sysret_ss_attrs test wrapped at 64 KiB. */
+	SEG(0x92, 0xc), SEG(0xfa, 0xc), /* 0x23 user code, 32-bit (compatibility mode) */
 	/* 0x2b user data, DPL 3.  B = 1, and G: 64-bit mode ignores both, but
 	 * compatibility-mode code uses SS as a 32-bit stack (SDM vol. 3A
 	 * 3.4.5: with B = 0 it would be a 16-bit one, pushes would wrap at 64

@@ -7,6 +7,7 @@
  */
 #include "kernel/kernel.h"
 #include "cpu/gdt.h"
+#include "cpu/frame.h"
 #include "cpu/x86.h"
 #include "fpu/fpu.h"
 #include "kernel/switch.h"
@@ -69,6 +70,19 @@ void switch_arch(struct task *prev, struct task *next)
 		prev->fs_base = rdmsr(MSR_FS_BASE);
 		prev->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
 	}
+	/*
+	 * An interrupt from ring 3 loads SS with a null selector (SDM vol. 3A
+	 * 7.14.2), and on some CPUs SYSRET keeps SS's cached attributes rather
+	 * than loading fixed ones (AMD's; Bochs's too: cpu/proc_ctrl.cc,
+	 * "SS base, limit, attributes unchanged").  A task that then leaves by
+	 * SYSRET for compatibility-mode code would get a null SS's attributes,
+	 * a 16-bit stack.  Reload the kernel's SS first, as Linux does for
+	 * X86_BUG_SYSRET_SS_ATTRS (Linux's sysret_ss_attrs test).
+	 */
+	uint16_t ss;
+	asm volatile("mov %%ss, %0" : "=r"(ss));
+	if (ss != KERNEL_DS)
+		asm volatile("mov %0, %%ss" ::"r"(KERNEL_DS));
 	if (next->proc) {
 		ldt_load(next->proc); /* before the selectors, which may be the LDT's */
 		load_user_segments(next);

@@ -13,6 +13,7 @@
 #include "kernel/futex.h"
 #include "kernel/sched.h"
 #include "mm/pmm.h"
+#include "mm/uvm.h"
 #include "mm/heap.h"
 #include "lib/string.h"
 
@@ -251,4 +252,67 @@ long sys_sched_getaffinity(struct trap_frame *tf)
 	if (copy_to_user((void *)tf->rdx, &mask, sizeof(mask)))
 		return -EFAULT;
 	return sizeof(mask);
+}
+
+/*
+ * prlimit64, getrlimit, setrlimit: the limits Kestrel has.  RLIMIT_STACK is
+ * the stack exec_load maps (it does not grow), RLIMIT_NOFILE the three
+ * console descriptors, RLIMIT_CORE 0 (no core files); the rest are
+ * unlimited, as Kestrel enforces none of them.  A process may lower its own
+ * limits, or raise a soft one up to the hard one (EPERM above it, as for
+ * Linux's unprivileged processes).  Kept per process and copied to children.
+ */
+enum { RLIMIT_STACK = 3, RLIMIT_CORE = 4, RLIMIT_NOFILE = 7, RLIM_NLIMITS = 16 };
+#define RLIM_INFINITY (~0ul)
+
+static struct rlimit_k *limit_of(struct process *p, unsigned res)
+{
+	if (!p->rlimits_set) {
+		for (unsigned i = 0; i < RLIM_NLIMITS; i++)
+			p->rlimits[i] = (struct rlimit_k){ RLIM_INFINITY, RLIM_INFINITY };
+		p->rlimits[RLIMIT_STACK].cur = p->rlimits[RLIMIT_STACK].max =
+			USER_STACK_PAGES * PAGE_SIZE;
+		p->rlimits[RLIMIT_NOFILE].cur = p->rlimits[RLIMIT_NOFILE].max = 3;
+		p->rlimits[RLIMIT_CORE].cur = p->rlimits[RLIMIT_CORE].max = 0;
+		p->rlimits_set = true;
+	}
+	return &p->rlimits[res];
+}
+
+static long do_prlimit(int pid, unsigned res, const void *unew, void *uold)
+{
+	struct process *p = current()->proc;
+	if (pid && pid != p->pid)
+		return process_by_pid(pid) ? -EPERM : -ESRCH;
+	if (res >= RLIM_NLIMITS)
+		return -EINVAL;
+	struct rlimit_k *lim = limit_of(p, res), want;
+	if (unew) {
+		if (copy_from_user(&want, unew, sizeof(want)))
+			return -EFAULT;
+		if (want.cur > want.max)
+			return -EINVAL;
+		if (want.max > lim->max)
+			return -EPERM;
+	}
+	if (uold && copy_to_user(uold, lim, sizeof(*lim)))
+		return -EFAULT;
+	if (unew)
+		*lim = want;
+	return 0;
+}
+
+long sys_prlimit64(struct trap_frame *tf)
+{
+	return do_prlimit((int)tf->rdi, (unsigned)tf->rsi, (const void *)tf->rdx, (void *)tf->r10);
+}
+
+long sys_getrlimit(struct trap_frame *tf)
+{
+	return do_prlimit(0, (unsigned)tf->rdi, NULL, (void *)tf->rsi);
+}
+
+long sys_setrlimit(struct trap_frame *tf)
+{
+	return do_prlimit(0, (unsigned)tf->rdi, (const void *)tf->rsi, NULL);
 }

@@ -30,7 +30,9 @@
 #define SYS_rt_sigtimedwait	128
 #define SYS_rt_sigsuspend	130
 #define SYS_sigaltstack		131
+#define SYS_getrlimit		97
 #define SYS_modify_ldt		154
+#define SYS_setrlimit		160
 #define SYS_arch_prctl		158
 #define SYS_gettid		186
 #define SYS_futex		202
@@ -42,6 +44,7 @@
 #define SYS_exit_group		231
 #define SYS_tgkill		234
 #define SYS_set_robust_list	273
+#define SYS_prlimit64		302
 #define SYS_pkey_mprotect	329
 #define SYS_pkey_alloc		330
 #define SYS_pkey_free		331
@@ -69,6 +72,7 @@ typedef long (*syscall_fn)(struct trap_frame *tf);
 	X(rt_sigsuspend) X(rt_sigtimedwait) X(sigaltstack) X(pause) X(kill) \
 	X(set_robust_list) X(sched_yield) X(sched_setaffinity) X(sched_getaffinity) X(nanosleep) X(clock_gettime) \
 	X(getpid) X(gettid) X(set_tid_address) X(arch_prctl) X(modify_ldt) \
+	X(prlimit64) X(getrlimit) X(setrlimit) \
 	X(clone) X(exit) X(exit_group) X(wait4) X(futex) X(tkill) X(tgkill) \
 	X(pkey_alloc) X(pkey_free) X(pkey_mprotect)
 // clang-format on

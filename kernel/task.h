@@ -86,6 +86,10 @@ struct process {
 	/* Linux's struct kernel_sigaction for rt_sigaction, one per signal. */
 	struct sigaction_k { uint64_t handler, flags, restorer, mask; } sigactions[64];
 	struct sigpending shared_pending; /* sent to the process (kill) */
+	struct rlimit_k {
+		uint64_t cur, max;
+	} rlimits[16]; /* prlimit64 (kernel/sys_proc.c) */
+	bool rlimits_set;
 	uint64_t *ldt;			  /* its own descriptors (kernel/ldt.c), or NULL */
 	unsigned ldt_entries;
 	char console_prefix[24];		/* put before each line it writes (kernel/sys_misc.c) */
