@@ -64,6 +64,7 @@ const char *fpu_strategy_name(enum fpu_strategy s);
 /* fpu/switch.c: tasks, switches, the return to user mode. */
 int fpu_task_init(struct task *t);
 void fpu_clone(struct task *child, struct task *parent);
+void fpu_exec(struct task *t); /* init state, no PASID */
 void fpu_task_free(struct task *t);
 void fpu_switch_out(struct task *prev, struct task *next);
 int fpu_restore_for_user(struct task *t);	/* -EFAULT: the image faulted, now init */

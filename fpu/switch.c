@@ -137,6 +137,20 @@ void fpu_clone(struct task *child, struct task *parent)
 	}
 }
 
+/* execve: the new program starts from the init state, and with no PASID
+ * (the address space it was for is gone). */
+void fpu_exec(struct task *t)
+{
+	fpu_reset_user_state(t);
+	t->fpu.pasid_activated = false;
+	t->fpu.pasid_fixups = 0;
+	uint64_t *pasid = xstate_begin_update(t, XFEATURE_PASID);
+	if (pasid) {
+		*pasid = 0;
+		xstate_finish_update(t, XFEATURE_PASID);
+	}
+}
+
 void fpu_task_free(struct task *t)
 {
 	if (fpu_owner == &t->fpu)

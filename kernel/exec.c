@@ -24,6 +24,9 @@
 #include "mm/vm.h"
 #include "lib/string.h"
 #include "lib/printf.h"
+#include "mm/heap.h"
+#include "mm/uaccess.h"
+#include "uapi/errno.h"
 
 #define MAX_ARGS 32
 #define AT_NULL 0
@@ -156,4 +159,52 @@ long exec_load(struct process *p, const struct program *prog, char *const argv[]
 	*entry = img.entry;
 	*sp = b.sp;
 	return 0;
+}
+
+/*
+ * argv and envp from user memory, for execve and kestrel_spawn: at most
+ * EXEC_MAX_ARGS strings each and EXEC_ARG_SPACE bytes in all (-E2BIG, as
+ * Linux's limits), -EFAULT for a bad pointer.  argv may not be NULL for
+ * kestrel_spawn (argv[0] names the program); a NULL envp means none.
+ */
+#define EXEC_MAX_ARGS 32
+#define EXEC_ARG_SPACE 2048
+
+static long copy_strv(char *const *uv, char **kv, char **space, char *end)
+{
+	int n = 0;
+	for (kv[0] = NULL; uv; n++) {
+		char *up;
+		if (n == EXEC_MAX_ARGS)
+			return -E2BIG;
+		if (copy_from_user(&up, uv + n, sizeof(up)))
+			return -EFAULT;
+		kv[n] = NULL;
+		if (!up)
+			return 0;
+		long len = strncpy_from_user(*space, up, end - *space);
+		if (len < 0)
+			return len;
+		kv[n] = *space;
+		*space += len + 1;
+	}
+	return 0;
+}
+
+long exec_args_copy(struct exec_args *a, char *const *uargv, char *const *uenvp)
+{
+	a->buf = kmalloc(EXEC_ARG_SPACE + 2 * (EXEC_MAX_ARGS + 1) * sizeof(char *));
+	if (!a->buf)
+		return -ENOMEM;
+	a->argv = (char **)(a->buf + EXEC_ARG_SPACE);
+	a->envp = a->argv + EXEC_MAX_ARGS + 1;
+	char *space = a->buf, *end = a->buf + EXEC_ARG_SPACE;
+	long err = copy_strv(uargv, a->argv, &space, end);
+	return err ? err : copy_strv(uenvp, a->envp, &space, end);
+}
+
+void exec_args_free(struct exec_args *a)
+{
+	kfree(a->buf);
+	a->buf = NULL;
 }

@@ -1,7 +1,8 @@
 /*
  * Processes: spawn (create a process running a named program), exit, and
- * wait4.  Kestrel has no fork: a process starts from a program, as with
- * posix_spawn, which keeps address spaces simple (no copy-on-write).
+ * wait4.  fork, vfork and execve are in kernel/fork.c and kernel/sys_exec.c;
+ * what they share with exit (leaving an address space, waking a vfork
+ * parent, telling the parent) is here.
  *
  * Processes spawned by kernel threads (the test runner, the first program)
  * have kernel_process as their parent, so kernel code can wait4 for them.
@@ -97,12 +98,13 @@ void process_kill(struct process *p, int status)
 }
 
 /*
- * SIGCHLD to a parent that is a program (a kernel thread waits with wait4
- * alone), with Linux's siginfo: CLD_EXITED and the exit code, or
+ * p is a zombie: its parent may collect it, and a parent that is a program
+ * (a kernel thread waits with wait4 alone) gets SIGCHLD, with Linux's siginfo: CLD_EXITED and the exit code, or
  * CLD_KILLED and the signal.  Its default action is to be ignored.
  */
-static void notify_parent(struct process *p)
+void process_notify_parent(struct process *p)
 {
+	wakeup(p->parent);
 	if (p->parent == &kernel_process)
 		return;
 	bool killed = (p->wait_status & 0x7f) != 0;
@@ -115,10 +117,44 @@ static void notify_parent(struct process *p)
 	signal_send_process(p->parent, &info);
 }
 
+/* A vfork parent sleeping in kernel/fork.c may go on: p has exec'd or is gone. */
+void process_vfork_done(struct process *p)
+{
+	uint64_t f = irq_save();
+	if (p->vfork_done) {
+		*p->vfork_done = true;
+		wakeup(p->vfork_done);
+		p->vfork_done = NULL;
+	}
+	irq_restore(f);
+}
+
 /*
- * The current task t is leaving.  The last thread out frees the address
- * space (after moving to the kernel's page tables: we are still running on
- * them) and turns the process into a zombie for its parent to collect.
+ * p stops using its address space (its last thread exits, or it execs).
+ * The caller no longer runs on it (CR3).  Devices let go first (the
+ * accelerator drains, uvm_release).  A root shared with a vfork child, or
+ * a vfork parent (CLONE_VM), is freed by the last process to leave it.
+ */
+void process_drop_vm(struct process *p)
+{
+	uvm_release(p);
+	uint64_t f = irq_save();
+	bool last = !p->vm_users || --*p->vm_users == 0;
+	if (last && p->vm_users)
+		kfree(p->vm_users);
+	if (last)
+		uvm_destroy(p->root);
+	p->vm_users = NULL;
+	p->root = 0;
+	irq_restore(f);
+}
+
+/*
+ * The current task t is leaving.  It moves to the kernel's page tables
+ * first: once nthreads drops, another thread may free the address space
+ * (the last one out, or an execve waiting in de_thread) while this one has
+ * not yet switched away.  The last thread out frees the address space and
+ * turns the process into a zombie for its parent to collect.
  */
 void process_thread_exit(struct task *t, int code)
 {
@@ -126,15 +162,15 @@ void process_thread_exit(struct task *t, int code)
 	uint64_t f = irq_save();
 	if (!p->exiting)
 		p->wait_status = W_EXITCODE(code);
+	t->cr3 = vm_kernel_root();
+	write_cr3(t->cr3);
 	if (--p->nthreads > 0) {
+		wakeup(&p->nthreads); /* an execve waiting for the other threads to go */
 		irq_restore(f);
 		return;
 	}
-	uvm_release(p);		/* devices let go of it first (the accelerator drains) */
-	t->cr3 = vm_kernel_root();
-	write_cr3(t->cr3);
-	uvm_destroy(p->root);
-	p->root = 0;
+	process_vfork_done(p);
+	process_drop_vm(p);
 
 	/* Orphans: zombies are freed now, live children when they exit. */
 	for (struct process *c = p->children, *next; c; c = next) {
@@ -146,19 +182,35 @@ void process_thread_exit(struct task *t, int code)
 	}
 	p->children = NULL;
 	p->zombie = true;
-	if (p->parent) {
-		notify_parent(p);
-		wakeup(p->parent);
-	} else {
+	if (p->parent)
+		process_notify_parent(p);
+	else
 		process_free(p);
-	}
 	irq_restore(f);
 }
 
+/*
+ * wait4: pid > 0 that child, anything else any child (Kestrel has no
+ * process groups: every process is in one).  Every child here was made
+ * with SIGCHLD as its exit signal (kernel/fork.c), so __WCLONE finds none
+ * and __WALL changes nothing.  No child stops, so WUNTRACED and WCONTINUED
+ * never report.  Unknown bits: -EINVAL, as Linux's kernel_wait4.
+ */
 long process_wait(int pid, int *status, int options)
 {
-	enum { WNOHANG = 1 };
+	enum {
+		WNOHANG = 1,
+		WUNTRACED = 2,
+		WCONTINUED = 8,
+		WNOTHREAD = 0x20000000,
+		WALL = 0x40000000,
+		WCLONE = (int)0x80000000
+	};
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE))
+		return -EINVAL;
 	struct process *me = parent_of_current();
+	if ((options & WCLONE) && !(options & WALL))
+		return -ECHILD;
 	uint64_t f = irq_save();
 	for (;;) {
 		bool any = false;

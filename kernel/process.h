@@ -16,4 +16,7 @@ void process_thread_exit(struct task *t, int code);
 void process_kill(struct process *p, int status);	/* status: wait4 encoding */
 long process_wait(int pid, int *status, int options);
 struct process *process_by_pid(int pid);
+void process_vfork_done(struct process *p);
+void process_drop_vm(struct process *p);       /* the caller is off p's page tables */
+void process_notify_parent(struct process *p); /* p is a zombie */
 __attribute__((noreturn)) void process_fault(struct trap_frame *tf, int signal, const char *why);

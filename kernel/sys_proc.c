@@ -11,6 +11,7 @@
 #include "cpu/frame.h"
 #include "kernel/exec.h"
 #include "kernel/futex.h"
+#include "kernel/fork.h"
 #include "kernel/sched.h"
 #include "mm/pmm.h"
 #include "mm/uvm.h"
@@ -19,6 +20,15 @@
 
 long sys_getpid(struct trap_frame *tf) { (void)tf; return current()->proc->pid; }
 long sys_gettid(struct trap_frame *tf) { (void)tf; return current()->tid; }
+
+/* The parent's pid; 0 for a program the kernel started, or an orphan (Linux
+ * gives an orphan init's pid, 1: Kestrel has no init process). */
+long sys_getppid(struct trap_frame *tf)
+{
+	(void)tf;
+	struct process *parent = current()->proc->parent;
+	return parent ? parent->pid : 0;
+}
 
 long sys_sched_yield(struct trap_frame *tf)
 {
@@ -79,7 +89,8 @@ long sys_wait4(struct trap_frame *tf)
 }
 
 /*
- * clone: only threads (what musl's pthread_create asks for).  The new task
+ * clone: threads (what musl's pthread_create asks for) here; without
+ * CLONE_THREAD, a new process (fork, vfork, posix_spawn: kernel/fork.c).  The new task
  * shares the address space and starts as a copy of the caller's registers,
  * returning 0 on its own stack; the caller gets the new tid.
  */
@@ -91,8 +102,10 @@ long sys_clone(struct trap_frame *tf)
 	};
 	uint64_t flags = tf->rdi, stack = tf->rsi, ptid = tf->rdx, ctid = tf->r10, tls = tf->r8;
 	struct task *me = current();
-	if (!(flags & CLONE_VM) || !(flags & CLONE_THREAD))
-		return -ENOSYS;		/* no fork: use kestrel_spawn */
+	if (!(flags & CLONE_THREAD))
+		return process_fork(tf, flags, stack); /* a new process (kernel/fork.c) */
+	if (!(flags & CLONE_VM))
+		return -EINVAL; /* Linux: CLONE_THREAD needs CLONE_SIGHAND, so CLONE_VM */
 	if (stack >= USER_TOP || ((flags & CLONE_SETTLS) && tls >= USER_TOP))
 		return -EINVAL;
 
@@ -107,6 +120,7 @@ long sys_clone(struct trap_frame *tf)
 	t->fs_base = (flags & CLONE_SETTLS) ? tls : task_user_fs_base(me);
 	t->gs_base = task_user_gs_base(me);
 	t->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
+	t->sigmask = me->sigmask; /* a new thread inherits its creator's mask */
 	me->proc->nthreads++;
 
 	struct trap_frame regs = *tf;
@@ -145,48 +159,19 @@ long sys_futex(struct trap_frame *tf)
 }
 
 /* Kestrel's own: spawn a program by name with argv and envp. */
-#define MAX_SPAWN_ARGS 32
-#define ARG_SPACE 2048
-
-static long copy_strv(char *const *uv, char **kv, char **space, char *end)
-{
-	int n = 0;
-	for (;; n++) {
-		char *up;
-		if (n == MAX_SPAWN_ARGS)
-			return -E2BIG;
-		if (copy_from_user(&up, uv + n, sizeof(up)))
-			return -EFAULT;
-		kv[n] = NULL;
-		if (!up)
-			return 0;
-		long len = strncpy_from_user(*space, up, end - *space);
-		if (len < 0)
-			return len;
-		kv[n] = *space;
-		*space += len + 1;
-	}
-}
-
 long sys_spawn(struct trap_frame *tf)
 {
 	char name[32];
 	long err = strncpy_from_user(name, (const char *)tf->rdi, sizeof(name));
 	if (err < 0)
 		return err == -E2BIG ? -ENOENT : err;
-	char *buf = kmalloc(ARG_SPACE + 2 * (MAX_SPAWN_ARGS + 1) * sizeof(char *));
-	if (!buf)
-		return -ENOMEM;
-	char **argv = (char **)(buf + ARG_SPACE), **envp = argv + MAX_SPAWN_ARGS + 1;
-	char *space = buf;
-	envp[0] = NULL;
-	/* argv is required (argv[0] names the program); a NULL envp means none. */
-	err = copy_strv((char *const *)tf->rsi, argv, &space, buf + ARG_SPACE);
-	if (!err && tf->rdx)
-		err = copy_strv((char *const *)tf->rdx, envp, &space, buf + ARG_SPACE);
+	if (!tf->rsi)
+		return -EFAULT; /* argv is required: argv[0] names the program */
+	struct exec_args a;
+	err = exec_args_copy(&a, (char *const *)tf->rsi, (char *const *)tf->rdx);
 	if (!err)
-		err = process_spawn(name, argv, envp);
-	kfree(buf);
+		err = process_spawn(name, a.argv, a.envp);
+	exec_args_free(&a);
 	return err;
 }
 

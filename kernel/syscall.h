@@ -23,12 +23,16 @@
 #define SYS_nanosleep		35
 #define SYS_getpid		39
 #define SYS_clone		56
+#define SYS_fork		57
+#define SYS_vfork		58
+#define SYS_execve		59
 #define SYS_exit		60
 #define SYS_wait4		61
 #define SYS_kill		62
 #define SYS_rt_sigpending	127
 #define SYS_rt_sigtimedwait	128
 #define SYS_rt_sigsuspend	130
+#define SYS_getppid		110
 #define SYS_sigaltstack		131
 #define SYS_getrlimit		97
 #define SYS_modify_ldt		154
@@ -71,9 +75,9 @@ typedef long (*syscall_fn)(struct trap_frame *tf);
 	X(rt_sigaction) X(rt_sigprocmask) X(rt_sigreturn) X(rt_sigpending) \
 	X(rt_sigsuspend) X(rt_sigtimedwait) X(sigaltstack) X(pause) X(kill) \
 	X(set_robust_list) X(sched_yield) X(sched_setaffinity) X(sched_getaffinity) X(nanosleep) X(clock_gettime) \
-	X(getpid) X(gettid) X(set_tid_address) X(arch_prctl) X(modify_ldt) \
+	X(getpid) X(getppid) X(gettid) X(set_tid_address) X(arch_prctl) X(modify_ldt) \
 	X(prlimit64) X(getrlimit) X(setrlimit) \
-	X(clone) X(exit) X(exit_group) X(wait4) X(futex) X(tkill) X(tgkill) \
+	X(clone) X(fork) X(vfork) X(execve) X(exit) X(exit_group) X(wait4) X(futex) X(tkill) X(tgkill) \
 	X(pkey_alloc) X(pkey_free) X(pkey_mprotect)
 // clang-format on
 /* kestrel_fpu_selftest is a test hook: only the test kernel has it

@@ -98,6 +98,8 @@ struct process {
 	uint16_t pkeys_used;		/* protection keys handed out by pkey_alloc */
 	uint32_t pasid;			/* bound to the accelerator: its PASID, else 0 */
 	uint64_t portal;		/* where the device's portal is mapped */
+	int *vm_users;	  /* root shared (CLONE_VM): how many use it; NULL: p's alone */
+	bool *vfork_done; /* a vfork parent sleeps until this is set (exec, exit) */
 };
 
 /* The one CPU's state.  The SYSCALL entry reaches it through GS. */

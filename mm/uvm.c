@@ -170,6 +170,40 @@ uint64_t uvm_find_free(uint64_t root, size_t npages, uint64_t floor)
 	return uvm_find_free_below(root, npages, floor, USER_MMAP_TOP);
 }
 
+/*
+ * fork's copy: every page of src, eagerly, with its own entry's bits (the
+ * permissions, PROT_NONE, the protection key in bits 62:59) on a fresh
+ * frame.  A device's page (PTE_DEVICE) is not copied: it is the device's,
+ * and a binding to the device is not inherited (drivers/accel.c).
+ */
+static long copy_pte(uint64_t src, uint64_t *pte, uint64_t va, void *dst)
+{
+	(void)src;
+	uint64_t old = *pte;
+	if (old & PTE_DEVICE)
+		return 0;
+	uint64_t pa = pmm_alloc();
+	uint64_t *to = pa ? vm_walk(*(uint64_t *)dst, va, true) : NULL;
+	if (!to) {
+		if (pa)
+			pmm_free(pa);
+		return -ENOMEM;
+	}
+	memcpy(phys_to_virt(pa), phys_to_virt(old & PTE_ADDR), PAGE_SIZE);
+	*to = (old & ~PTE_ADDR) | pa;
+	return 0;
+}
+
+uint64_t uvm_fork(uint64_t src)
+{
+	uint64_t root = uvm_create();
+	if (root && vm_walk_range(src, 0, USER_TOP, 0, copy_pte, &root)) {
+		uvm_destroy(root);
+		return 0;
+	}
+	return root;
+}
+
 /* Copy into another address space through the direct map (no CR3 switch). */
 int uvm_copy_out(uint64_t root, uint64_t va, const void *src, size_t n)
 {

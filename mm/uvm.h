@@ -24,6 +24,7 @@ void uvm_release(struct process *p);
 
 uint64_t uvm_create(void);				/* a PML4 sharing the kernel half */
 void uvm_destroy(uint64_t root);			/* frees every user page and table */
+uint64_t uvm_fork(uint64_t src);			/* an eager copy of src's user half, or 0 */
 int uvm_map_anon(uint64_t root, uint64_t va, size_t npages, uint64_t flags);
 void uvm_unmap(uint64_t root, uint64_t va, size_t npages);
 /* New protection flags for a mapped range, and its protection key (-1: each page keeps its own). */

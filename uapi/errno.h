@@ -26,5 +26,6 @@
 #define ENODEV		19	/* no such device (mmap of what we cannot map) */
 #define ENOSPC		28	/* no space left on device */
 #define ERANGE		34	/* result out of range */
+#define ENAMETOOLONG 36		/* file name too long */
 #define ENOSYS		38	/* function not implemented */
 #define ETIMEDOUT	110	/* connection timed out (futex timeouts) */
