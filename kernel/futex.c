@@ -63,11 +63,14 @@ long futex_wait(struct process *p, uint64_t uaddr, uint32_t val, uint64_t timeou
 	return ret;
 }
 
+/* Wake up to n waiters of uaddr.  Linux's futex_wake counts after each
+ * wake, so an n of 0 or less still wakes one, and programs rely on it
+ * (Linux's fsgsbase test wakes with 0). */
 int futex_wake_addr(struct process *p, uint64_t uaddr, int n)
 {
 	const void *chan;
 	long err = futex_key(p, uaddr, &chan);
-	return err ? (int)err : wakeup_n(chan, n);
+	return err ? (int)err : wakeup_n(chan, n < 1 ? 1 : n);
 }
 
 /* Wake nwake waiters of uaddr and move up to nmove others to wait on uaddr2
