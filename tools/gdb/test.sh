@@ -23,7 +23,7 @@ timeout 60 gdb -q -batch -x tools/gdb/kestrel.gdb \
 fail=
 grep -q "^#0 .*pmm_init" "$log" || fail="$fail no frame #0 in pmm_init;"
 grep -q "^#1 .*kmain" "$log" || fail="$fail no frame #1 in kmain;"
-grep -Eq "^cs +0x8 " "$log" || fail="$fail cs is not the 64-bit kernel segment;"
+grep -Eq "^cs +0x10 " "$log" || fail="$fail cs is not the 64-bit kernel segment;"
 grep -q "mm/pmm.c" "$log" || fail="$fail no source file;"
 grep -q "void pmm_init(void)" "$log" || fail="$fail no source lines;"
 if [ -n "$fail" ]; then

@@ -9,8 +9,9 @@
    OUT/skip.txt and exits 2, so that `make test` reports the suite skipped.
 2. Extracts tools/testing/selftests/x86 and the files protection_keys.c needs
    into OUT/src, once per tarball.
-3. Builds every 64-bit program the x86 Makefile lists (TARGETS_C_BOTHBITS and
-   TARGETS_C_64BIT_ONLY, read from the Makefile itself, with its per-target
+3. Builds every program the x86 Makefile lists (TARGETS_C_BOTHBITS,
+   TARGETS_C_64BIT_ONLY, TARGETS_C_32BIT_NEEDED, and TARGETS_C_32BIT_ONLY as
+   64-bit programs; read from the Makefile itself, with its per-target
    flags and extra files) and protection_keys, static, with musl-gcc and
    tools/selftests/compat.h forced in: the few glibc names musl lacks.  The
    kernel's uapi headers (asm/, linux/) come from Debian's linux-libc-dev.
@@ -90,9 +91,14 @@ def makefile_targets(x86):
     lists = {}
     for m in re.finditer(r'^(TARGETS_C_\w+)\s*(:=|\+=)\s*(.*)$', text, re.M):
         lists.setdefault(m[1], []).extend(m[3].split())
-    names = lists.get('TARGETS_C_BOTHBITS', []) + lists.get('TARGETS_C_64BIT_ONLY', [])
+    # Linux's 64-bit set (TARGETS_C_32BIT_NEEDED joins it where 32-bit code
+    # can be built too), then the ones Linux builds only as 32-bit programs,
+    # built 64-bit here: Kestrel has no 32-bit ABI, and some (test_FCMOV,
+    # test_FCOMI, test_FISTTP) test nothing 32-bit.
+    names = [n for key in ('TARGETS_C_BOTHBITS', 'TARGETS_C_64BIT_ONLY', 'TARGETS_C_32BIT_NEEDED',
+                           'TARGETS_C_32BIT_ONLY') for n in lists.get(key, [])]
     extra = {m[1]: m[2].split() for m in re.finditer(r'call extra-files,(\w+)_64,([^)]*)\)', text)}
-    flags = {m[1]: m[2].split() for m in re.finditer(r'/(\w+)_64:\s*CFLAGS\s*\+=\s*(.*)$', text, re.M)}
+    flags = {m[1]: m[2].split() for m in re.finditer(r'/(\w+)_(?:64|32):\s*CFLAGS\s*\+=\s*(.*)$', text, re.M)}
     return [(n, extra.get(n, []), [f for f in flags.get(n, []) if f != '-static']) for n in names]
 
 

@@ -44,13 +44,15 @@ def cell(status, why):
 def table():
     built, seen = results()
     lines = ['| program | ' + ' | '.join(ROWS) + ' |', '|---|' + '---|' * len(ROWS)]
+    notes = []
     for name in sorted(built):
         if built[name] != 'built':
-            cells = [built[name]] * len(ROWS)
+            cells = ['not built'] * len(ROWS)
+            notes.append(f'- `{name}` {built[name]}')
         else:
             cells = [cell(*seen[(name, r)]) if (name, r) in seen else 'not run' for r in ROWS]
         lines.append(f'| `{name}` | ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines)
+    return '\n'.join(lines + ([''] + notes if notes else []))
 
 
 def main():
@@ -59,7 +61,8 @@ def main():
         print(t)
         return 0
     text = DOC.read_text()
-    new = re.sub(r'(<!-- results -->\n).*?(\n<!-- /results -->)', lambda m: m[1] + t + m[2], text, flags=re.S)
+    new = re.sub(r'(<!-- results -->\n)(?:.*?\n)?(<!-- /results -->)', lambda m: m[1] + t + '\n' + m[2], text,
+                 flags=re.S)
     DOC.write_text(new)
     return 0
 
