@@ -50,12 +50,24 @@ static inline uint64_t read_rflags(void)
 static inline void cli(void) { asm volatile("cli" ::: "memory"); }
 static inline void sti(void) { asm volatile("sti" ::: "memory"); }
 
+/* RFLAGS bits (SDM vol. 1 3.4.3). */
+#define RFLAGS_CF (1ul << 0)
+#define RFLAGS_PF (1ul << 2)
+#define RFLAGS_AF (1ul << 4)
+#define RFLAGS_ZF (1ul << 6)
+#define RFLAGS_SF (1ul << 7)
+#define RFLAGS_TF (1ul << 8)
+#define RFLAGS_IF (1ul << 9)
+#define RFLAGS_DF (1ul << 10)
+#define RFLAGS_OF (1ul << 11)
+#define RFLAGS_RF (1ul << 16)
+#define RFLAGS_AC (1ul << 18)
+
 /*
  * Kestrel's one lock: with one CPU and a kernel that is not preempted,
  * turning interrupts off is all it takes to make a section atomic.
  * irq_save() returns the old RFLAGS for irq_restore(), so sections nest.
  */
-#define RFLAGS_IF (1ul << 9)
 static inline uint64_t irq_save(void)
 {
 	uint64_t f;

@@ -27,16 +27,6 @@
 #include "lib/string.h"
 
 #define RED_ZONE 128
-#define RFLAGS_CF (1ul << 0)
-#define RFLAGS_PF (1ul << 2)
-#define RFLAGS_AF (1ul << 4)
-#define RFLAGS_ZF (1ul << 6)
-#define RFLAGS_SF (1ul << 7)
-#define RFLAGS_TF (1ul << 8)
-#define RFLAGS_DF (1ul << 10)
-#define RFLAGS_OF (1ul << 11)
-#define RFLAGS_RF (1ul << 16)
-#define RFLAGS_AC (1ul << 18)
 /* What sigreturn may change (Linux's FIX_EFLAGS): never IF, IOPL, NT, VM or ID. */
 #define FIX_EFLAGS                                                                           \
 	(RFLAGS_AC | RFLAGS_OF | RFLAGS_DF | RFLAGS_TF | RFLAGS_SF | RFLAGS_ZF | RFLAGS_AF | \

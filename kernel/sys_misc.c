@@ -107,31 +107,19 @@ long sys_ioctl(struct trap_frame *tf)
 	return copy_to_user((void *)tf->rdx, &ws, sizeof(ws));
 }
 
-struct timespec64 { int64_t sec, nsec; };
-
 long sys_nanosleep(struct trap_frame *tf)
 {
-	struct timespec64 ts;
-	if (copy_from_user(&ts, (void *)tf->rdi, sizeof(ts)))
-		return -EFAULT;
-	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
-		return -EINVAL;
-	/*
-	 * Round up to whole ticks, and no more: the clock the caller measures
-	 * with (clock_gettime, timer_nanoseconds) is the tick count itself, so
-	 * waking at now + ceil(ns / tick) it has advanced at least as long as
-	 * asked (POSIX nanosleep: "at least the time specified ... as measured
-	 * by the system clock").  A further tick made 1 ms sleep 2.
-	 */
-	const uint64_t tick_ns = 1000000000ull / HZ;
-	uint64_t ticks = (uint64_t)ts.sec * HZ + ((uint64_t)ts.nsec + tick_ns - 1) / tick_ns;
+	uint64_t ticks;
+	int err = timespec_from_user((const void *)tf->rdi, &ticks);
+	if (err)
+		return err;
 	uint64_t end = timer_ticks() + ticks;
 	if (!sleep_until(end))
 		return 0;
 	/* A signal ended it: -EINTR, and the time left in rem if asked.  (Linux
 	 * restarts it instead when no handler ran; Kestrel's only signals that
 	 * wake a sleeper without a handler end the process anyway.) */
-	uint64_t left = end > timer_ticks() ? (end - timer_ticks()) * tick_ns : 0;
+	uint64_t left = end > timer_ticks() ? (end - timer_ticks()) * TICK_NS : 0;
 	struct timespec64 rem = { (int64_t)(left / 1000000000), (int64_t)(left % 1000000000) };
 	if (tf->rsi && copy_to_user((void *)tf->rsi, &rem, sizeof(rem)))
 		return -EFAULT;

@@ -148,12 +148,10 @@ long sys_futex(struct trap_frame *tf)
 	if (op != FUTEX_WAIT)
 		return -ENOSYS;
 	if (tf->r10) {
-		int64_t ts[2];
-		if (copy_from_user(ts, (void *)tf->r10, sizeof(ts)))
-			return -EFAULT;
-		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-			return -EINVAL;
-		timeout = (uint64_t)ts[0] * HZ + (uint64_t)ts[1] / (1000000000 / HZ) + 1;
+		int err = timespec_from_user((const void *)tf->r10, &timeout);
+		if (err)
+			return err;
+		timeout++; /* 0 means none */
 	}
 	return futex_wait(current()->proc, uaddr, (uint32_t)tf->rdx, timeout);
 }

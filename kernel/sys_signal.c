@@ -72,6 +72,16 @@ long sys_rt_sigpending(struct trap_frame *tf)
 	return copy_to_user((void *)tf->rdi, &set, tf->rsi);
 }
 
+/* Until a signal is to be handled (or the task dies): pause, sigsuspend. */
+static long sleep_for_signal(struct task *t)
+{
+	uint64_t f = irq_save();
+	while (!signal_pending(t))
+		sleep_on(t);
+	irq_restore(f);
+	return -ERESTARTNOHAND;
+}
+
 /* Sleep with a temporary mask until a signal is delivered; the old mask
  * returns after the handler (restore_sigmask, kernel/sigframe.c). */
 long sys_rt_sigsuspend(struct trap_frame *tf)
@@ -85,22 +95,13 @@ long sys_rt_sigsuspend(struct trap_frame *tf)
 	t->saved_sigmask = t->sigmask;
 	t->restore_sigmask = true;
 	signal_set_mask(t, mask);
-	uint64_t f = irq_save();
-	while (!signal_pending(t))
-		sleep_on(t);
-	irq_restore(f);
-	return -ERESTARTNOHAND;
+	return sleep_for_signal(t);
 }
 
 long sys_pause(struct trap_frame *tf)
 {
 	(void)tf;
-	struct task *t = current();
-	uint64_t f = irq_save();
-	while (!signal_pending(t))
-		sleep_on(t);
-	irq_restore(f);
-	return -ERESTARTNOHAND;
+	return sleep_for_signal(current());
 }
 
 /* Wait for one of a set of (blocked) signals and take it without a handler. */
@@ -114,13 +115,11 @@ long sys_rt_sigtimedwait(struct trap_frame *tf)
 		return -EFAULT;
 	set &= ~UNBLOCKABLE;
 	if (tf->rdx) {
-		int64_t ts[2];
-		if (copy_from_user(ts, (void *)tf->rdx, sizeof(ts)))
-			return -EFAULT;
-		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-			return -EINVAL;
-		deadline =
-			timer_ticks() + (uint64_t)ts[0] * HZ + (uint64_t)ts[1] / (1000000000 / HZ);
+		uint64_t ticks;
+		int err = timespec_from_user((const void *)tf->rdx, &ticks);
+		if (err)
+			return err;
+		deadline = timer_ticks() + ticks;
 	}
 	struct ksiginfo info;
 	int sig = signal_dequeue(t, ~set, &info);

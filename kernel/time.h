@@ -3,6 +3,12 @@
 #include <stdint.h>
 
 #define HZ 1000
+#define TICK_NS (1000000000ull / HZ)
+
+struct timespec64 {
+	int64_t sec, nsec;
+}; /* Linux's struct timespec on x86-64 */
+int timespec_from_user(const void *uts, uint64_t *ticks);
 
 void time_tick(void);			/* the timer interrupt's one call */
 uint64_t timer_ticks(void);

@@ -35,14 +35,6 @@
 #include "lib/enqcmd_decode.h"
 #include "mm/lookup.h"
 
-#define RFLAGS_CF (1ul << 0)
-#define RFLAGS_PF (1ul << 2)
-#define RFLAGS_AF (1ul << 4)
-#define RFLAGS_ZF (1ul << 6)
-#define RFLAGS_SF (1ul << 7)
-#define RFLAGS_TF (1ul << 8)
-#define RFLAGS_OF (1ul << 11)
-
 /* #PF error code bits (SDM vol. 3A 4.7). */
 
 #define DR6_BS	(1ul << 14)	/* single-step (SDM vol. 3A 18.2.3) */

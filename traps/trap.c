@@ -46,8 +46,7 @@ static bool extable_fixup(struct trap_frame *tf)
 
 /* DR6 (SDM vol. 3A 18.2.3): what raised a #DB.  The CPU never clears it. */
 #define DR6_BS		(1ul << 14)	/* single step (RFLAGS.TF) */
-#define DR6_RESET	0xffff0ff0ul
-#define RFLAGS_TF	(1ul << 8)
+#define DR6_RESET 0xffff0ff0ul
 
 static uint64_t debug_status(void)
 {

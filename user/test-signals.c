@@ -539,13 +539,7 @@ int main(int argc, char **argv)
 	};
 	int n = (int)(sizeof(cases) / sizeof(cases[0]));
 	ktap_plan(n + NFAULTS);
-	for (int i = 0; i < n; i++) {
-		const char *skip = cases[i].run();
-		if (skip)
-			ktap_skip(cases[i].name, skip);
-		else
-			ktap_result(cases[i].name);
-	}
+	ktap_run_each(cases, n);
 	for (int i = 0; i < NFAULTS; i++)
 		check_fault(&faults[i]);
 	return ktap_exit();
