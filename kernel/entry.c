@@ -57,14 +57,17 @@ void exit_to_user_mode(struct trap_frame *tf)
 		/* IRETQ/SYSRETQ to a non-canonical RIP faults in ring 0 on Intel
 		 * CPUs (SDM vol. 2A IRET: #GP(0)), with the user's registers half
 		 * loaded.  Make it the user's #GP before getting there, as Linux's
-		 * bad-IRET fix-up does: SIGSEGV, with that RIP in the frame. */
+		 * bad-IRET fix-up does: SIGSEGV, with that RIP in the frame.  A
+		 * kernel address (a handler a program pointed there) is refused
+		 * the same way: it could never run in ring 3. */
 		if (tf->rip >= USER_TOP) {
 			sti();
 			struct ksiginfo info = { .signo = KSIGSEGV, .code = K_SI_KERNEL };
 			char why[80];
-			ksnprintf(why, sizeof(why),
-				  "#GP general protection: return to non-canonical rip %lx",
-				  tf->rip);
+			ksnprintf(
+				why, sizeof(why),
+				"#GP general protection: return to rip %lx, outside the user half",
+				tf->rip);
 			tf->vector = T_GP;
 			tf->error = 0;
 			signal_fault(tf, &info, why);

@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "child.h"
 #include "cpu.h"
 #include "ktap.h"
 #include "uapi/signal.h"
@@ -475,8 +476,86 @@ static const char *minsigstksz_is_enough(void)
 	return NULL;
 }
 
-int main(void)
+/* ---- hostile programs, each in a child: the kernel must only kill them ---- */
+
+static void sigreturn_unmapped_stack(void)
 {
+	__asm__ volatile("mov $0x10000, %%rsp\n\tmov $15, %%eax\n\tsyscall" ::: "memory");
+}
+
+static void sigreturn_garbage_frame(void)
+{
+	static uint8_t junk[4096] __attribute__((aligned(64)));
+	memset(junk, 0xff, sizeof(junk));
+	__asm__ volatile("mov %0, %%rsp\n\tmov $15, %%eax\n\tsyscall" ::"r"(junk + 2048)
+			 : "memory");
+}
+
+static void recurse(int sig)
+{
+	(void)sig;
+	raise(SIGUSR1); /* SA_NODEFER: a frame on a frame, until the stack ends */
+}
+
+static void signal_stack_overflow(void)
+{
+	struct sigaction sa = { .sa_handler = recurse, .sa_flags = SA_NODEFER };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+}
+
+static void handler_in_the_kernel(void)
+{
+	struct sigaction sa = { .sa_handler = (void (*)(int))0xffffffff80100000ul };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGSEGV, &sa, NULL);
+	raise(SIGUSR1);
+}
+
+static void handler_noncanonical(void)
+{
+	struct sigaction sa = { .sa_handler = (void (*)(int))0x8000000000000000ul };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+}
+
+static const struct {
+	const char *name;
+	void (*act)(void);
+} hostile[] = {
+	{ "sigreturn-unmapped-stack", sigreturn_unmapped_stack },
+	{ "sigreturn-garbage-frame", sigreturn_garbage_frame },
+	{ "signal-stack-overflow", signal_stack_overflow },
+	{ "handler-in-the-kernel", handler_in_the_kernel },
+	{ "handler-noncanonical", handler_noncanonical },
+};
+#define NHOSTILE (int)(sizeof(hostile) / sizeof(hostile[0]))
+
+static const char *hostile_frames_only_kill(void)
+{
+	char why[80];
+	long before = kestrel_free_pages();
+	for (int i = 0; i < NHOSTILE; i++) {
+		int st = child_run("test-sigframe", hostile[i].name);
+		KTAP_EXPECT(child_killed_by(st, SIGSEGV), "%s: %s, want SIGSEGV", hostile[i].name,
+			    child_describe(st, why, sizeof(why)));
+	}
+	KTAP_EXPECT(kestrel_free_pages() == before, "free pages %ld before, %ld after", before,
+		    kestrel_free_pages());
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1) {
+		for (int i = 0; i < NHOSTILE; i++)
+			if (strcmp(argv[1], hostile[i].name) == 0)
+				hostile[i].act();
+		return 100;
+	}
 	cpu = user_cpu_detect();
 	static const struct ktap_case cases[] = {
 		{ "frame_has_interrupted_state", frame_has_interrupted_state },
@@ -496,6 +575,7 @@ int main(void)
 		{ "pkru_in_the_frame", pkru_in_the_frame },
 		{ "no_leak_between_threads", no_leak_between_threads },
 		{ "minsigstksz_is_enough", minsigstksz_is_enough },
+		{ "hostile_frames_only_kill", hostile_frames_only_kill },
 	};
 	return KTAP_RUN(cases);
 }
