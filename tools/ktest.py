@@ -45,8 +45,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import rows  # noqa: E402  (tests patch rows.QEMU, rows.OUT)
-harness_rows = rows       # main() names its list of rows `rows`
+from harness import rows  # noqa: E402  (tests patch rows.QEMU, rows.OUT; main's list is `targets`)
 from harness.ktap import *  # noqa: E402,F401,F403  (the parser, for tests/test_ktest.py)
 from harness.ktap import FAIL, parse, judge, qemu_code  # noqa: E402,F401
 from harness.rows import (ROOT, ROWS, BOCHS_PREFIX, STOP, Failure, run, make_cmdline,  # noqa: E402,F401
@@ -90,7 +89,7 @@ def main(argv=None):
     ap.add_argument('--py-ktap', help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.kernel == 'run':
-        harness_rows.ISODIR, harness_rows.ISO = ROOT / 'build' / 'isodir', ROOT / 'build' / 'kestrel.iso'
+        rows.ISODIR, rows.ISO = ROOT / 'build' / 'isodir', ROOT / 'build' / 'kestrel.iso'
     if a.py_ktap:
         return py_ktap(a.py_ktap)
     if a.list_rows:
@@ -99,17 +98,17 @@ def main(argv=None):
             print(f'{row:10} {what:45} {skip_reason(row) or "available"}')
         print(f'{"host":10} make -s print-host-tests, tests/test_*.py')
         return 0
-    rows = [] if a.host_only else [r for r in dict.fromkeys(a.row or (['tcg-max'] if a.raw else ROWS))
+    targets = [] if a.host_only else [r for r in dict.fromkeys(a.row or (['tcg-max'] if a.raw else ROWS))
                                    if r != 'host']
     host = a.host_only or not (a.no_host or a.raw or (a.row and 'host' not in a.row))
     suite = a.suite or (None if a.raw and a.cmdline is not None else 'all')
     tests = suite is not None or 'ktest=' in (a.cmdline or '')
-    harness_rows.OUT.mkdir(parents=True, exist_ok=True)
+    rows.OUT.mkdir(parents=True, exist_ok=True)
     # One run at a time: runs share build/ktest/<row>.log and the ISO cache.
     global RUN_LOCK
     if RUN_LOCK:
         RUN_LOCK.close()
-    RUN_LOCK = open(harness_rows.OUT / '.lock', 'w')     # held until this process exits
+    RUN_LOCK = open(rows.OUT / '.lock', 'w')     # held until this process exits
     try:
         fcntl.flock(RUN_LOCK, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -118,24 +117,24 @@ def main(argv=None):
     iso, lock = None, threading.Lock()
     if a.selftests:
         host = False
-    if not a.selftests and any(skip_reason(r) is None for r in rows):
+    if not a.selftests and any(skip_reason(r) is None for r in targets):
         cmdline = make_cmdline(suite, a.cmdline or '')
         try:
             iso = make_iso(cmdline)
-            print(f'ktest: rows {" ".join(rows)}; cmdline "{cmdline}"; {iso.relative_to(ROOT)}')
+            print(f'ktest: rows {" ".join(targets)}; cmdline "{cmdline}"; {iso.relative_to(ROOT)}')
         except Failure as e:
             iso = e
 
     def live(row):
         def out(line):
             with lock:
-                print(f'[{row}] {line}' if len(rows) > 1 else line, flush=True)
+                print(f'[{row}] {line}' if len(targets) > 1 else line, flush=True)
         return out if a.raw else None
 
     # The whole matrix: the strategy variants and the deliberate crashes too.
     extra = []
     if not (a.row or a.suite or a.cmdline or a.raw or a.host_only or a.selftests):
-        for r in rows:
+        for r in targets:
             for v in VARIANTS.get(r, []):
                 extra.append((f'{r}+{v}', r, make_cmdline(VARIANT_SUITES, v), None))
             for c, fn in CRASHES.get(r, {}).items():
@@ -149,9 +148,9 @@ def main(argv=None):
 
     report, totals, failures = [], [], []
     with ThreadPoolExecutor(max(1, a.jobs)) as ex:
-        jobs = [] if a.selftests else [(r, ex.submit(run_row, r, iso, a, tests, live(r))) for r in rows]
+        jobs = [] if a.selftests else [(r, ex.submit(run_row, r, iso, a, tests, live(r))) for r in targets]
         if a.selftests or not (a.row or a.suite or a.cmdline or a.raw or a.host_only):
-            jobs += [(f'{r}+selftests', ex.submit(selftests.run, r, a)) for r in rows]
+            jobs += [(f'{r}+selftests', ex.submit(selftests.run, r, a)) for r in targets]
         jobs += [(label, ex.submit(run_row, r, iso_for(c), a, True, None, label, fn))
                  for label, r, c, fn in extra]
         jobs += [('host', ex.submit(host_tests, a.timeout))] if host else []
@@ -176,7 +175,7 @@ def main(argv=None):
               'this report: build/ktest/summary.txt'] + recap(failures)
     lines.append(f'{p} passed, {f} failed, {s} skipped')
     print('\n'.join(lines))
-    (harness_rows.OUT / 'summary.txt').write_text('\n'.join(report + lines) + '\n')
+    (rows.OUT / 'summary.txt').write_text('\n'.join(report + lines) + '\n')
     return 0 if f == 0 else 1
 
 
