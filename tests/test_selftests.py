@@ -1,6 +1,7 @@
 """Linux's selftests on Kestrel (docs/selftests.md): the table in the book
 lists exactly the programs Linux's Makefile names, every known failure is
 explained there, and the harness's verdicts follow tools/selftests/expected.txt."""
+import os
 import re
 import subprocess
 import sys
@@ -39,6 +40,17 @@ class BookTest(unittest.TestCase):
             self.assertIn(row, ('all',) + ROWS, f'{name}: unknown row {row}')
             self.assertIn(f'`{name.split("-", 1)[1]}`', why, f'{name} is not explained in the book')
             self.assertTrue(reason.strip(), f'{name}: no reason')
+
+
+class SkipTest(unittest.TestCase):
+    def test_no_source_means_skipped_with_the_reason(self):
+        with tempfile.TemporaryDirectory() as d:
+            env = dict(os.environ, KESTREL_LINUX_SOURCE=f'{d}/none-*.tar.xz', KESTREL_NO_INSTALL='1')
+            r = subprocess.run([sys.executable, str(ROOT / 'tools' / 'selftests' / 'build.py'), '--out', d,
+                                '--iso', f'{d}/selftests.iso'],
+                               env=env, capture_output=True, text=True)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn('KESTREL_NO_INSTALL', (Path(d) / 'skip.txt').read_text())
 
 
 class VerdictTest(unittest.TestCase):

@@ -5,7 +5,8 @@
 
 1. Finds Debian's linux-source tarball (/usr/src/linux-source-*.tar.xz), and
    installs the package `linux-source-6.12` (else `linux-source`) if there is
-   none.  No tarball and no way to install one: prints the reason to
+   none (KESTREL_LINUX_SOURCE: another glob; KESTREL_NO_INSTALL=1: never
+   install).  No tarball and no way to install one: prints the reason to
    OUT/skip.txt and exits 2, so that `make test` reports the suite skipped.
 2. Extracts tools/testing/selftests/x86 and the files protection_keys.c needs
    into OUT/src, once per tarball.
@@ -53,7 +54,10 @@ def say(msg):
 
 
 def tarball():
-    found = sorted(glob.glob('/usr/src/linux-source-*.tar.xz'), key=os.path.getmtime)
+    pattern = os.environ.get('KESTREL_LINUX_SOURCE', '/usr/src/linux-source-*.tar.xz')
+    found = sorted(glob.glob(pattern), key=os.path.getmtime)
+    if os.environ.get('KESTREL_NO_INSTALL') and not found:
+        raise SystemExit(f'no {pattern} and KESTREL_NO_INSTALL is set')
     if found:
         return Path(found[-1])
     sudo = [] if os.geteuid() == 0 else ['sudo']
@@ -61,7 +65,7 @@ def tarball():
         say(f'installing {pkg} (Debian) for its tools/testing/selftests')
         r = subprocess.run([*sudo, 'apt-get', 'install', '-y', '--no-install-recommends', pkg],
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        found = sorted(glob.glob('/usr/src/linux-source-*.tar.xz'), key=os.path.getmtime)
+        found = sorted(glob.glob(pattern), key=os.path.getmtime)
         if found:
             return Path(found[-1])
         last = (r.stderr.strip().splitlines() or ['no output'])[-1]
@@ -125,10 +129,13 @@ def compile_one(out, src, cwd, extra_files, extra_flags, inc):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--out', default=str(ROOT / 'build' / 'selftests'))
+    ap.add_argument('--iso', default=str(ROOT / 'build' / 'kestrel-selftests.iso'))
     a = ap.parse_args(argv)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / 'skip.txt').unlink(missing_ok=True)
+    # No old ISO may outlive a build that cannot happen: the rows would run it.
+    Path(a.iso).unlink(missing_ok=True)
     if not shutil.which('musl-gcc'):
         (out / 'skip.txt').write_text('musl-gcc is not installed (make deps)\n')
         return 2
@@ -145,28 +152,38 @@ def main(argv=None):
         if not (inc / name).exists():
             os.symlink(path, inc / name)
     bindir = out / 'bin'
-    shutil.rmtree(bindir, ignore_errors=True)
-    bindir.mkdir()
+    bindir.mkdir(exist_ok=True)
     x86 = top / X86
     jobs = [(f'x86-{n}', x86 / f'{n}.c', x86, files, flags) for n, files, flags in makefile_targets(x86)]
     mm = top / 'tools/testing/selftests/mm'
     jobs.append(('mm-protection_keys', mm / 'protection_keys.c', mm, [], mm_flags(mm)))
     report = []
+    names = {name for name, *_ in jobs}
+    for old in bindir.iterdir():
+        if old.name not in names:
+            old.unlink()
+    newest_tool = max(Path(__file__).stat().st_mtime, (HERE / 'compat.h').stat().st_mtime)
     for name, src, cwd, files, flags in jobs:
-        why = compile_one(bindir / name, src, cwd, files, flags, inc)
+        binary = bindir / name
+        inputs = [src, *[cwd / f for f in files]]
+        if binary.exists() and binary.stat().st_mtime > max([newest_tool] + [i.stat().st_mtime for i in inputs]):
+            report.append(f'{name} built')  # still up to date
+            continue
+        binary.unlink(missing_ok=True)
+        why = compile_one(binary, src, cwd, files, flags, inc)
         report.append(f'{name} built' if why is None else f'{name} not built: {why}')
         say(report[-1])
     (out / 'programs.txt').write_text(''.join(f'{ln}\n' for ln in report))
     (out / 'source.txt').write_text(f'{tar.name}\n')
-    return make_iso(bindir)
+    return make_iso(bindir, Path(a.iso))
 
 
-def make_iso(bindir):
+def make_iso(bindir, iso):
     kernel = ROOT / 'build' / 'kestrel-test.elf'
     if not kernel.exists():
         say('build/kestrel-test.elf is missing: run make first')
         return 1
-    isodir, iso = ROOT / 'build' / 'isodir-selftests', ROOT / 'build' / 'kestrel-selftests.iso'
+    isodir = iso.parent / 'isodir-selftests'
     shutil.rmtree(isodir, ignore_errors=True)
     (isodir / 'boot' / 'grub').mkdir(parents=True)
     (isodir / 'boot' / 'user').mkdir()
@@ -183,7 +200,7 @@ def make_iso(bindir):
     if r.returncode:
         say(f'grub-mkrescue failed: {r.stderr.strip()[-300:]}')
         return 1
-    say(f'{iso.relative_to(ROOT)}: {len(modules)} programs')
+    say(f'{iso}: {len(modules)} programs')
     return 0
 
 
