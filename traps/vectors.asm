@@ -40,7 +40,13 @@ trap_common:
     jz .kernel
     swapgs
     PUSH_REGS
-    cld
+    ; An interrupt gate clears IF, TF, NT and RF, but not AC or DF (SDM vol.
+    ; 3A 7.12.1.3): a user's AC would switch SMAP off for the whole kernel
+    ; path, as its DF would reverse every string copy.  Start from a clean
+    ; RFLAGS (bit 1 is always set), as Linux's entry does with CLAC and
+    ; CLD; CLAC itself is #UD without SMAP.
+    push 2
+    popfq
     ; From ring 3 the CPU switched to TSS.RSP0, the top of the task's
     ; kernel stack, unless the gate names an IST stack (#DB, NMI, #DF,
     ; #MC): then the frame is on a stack shared by every task, and the
