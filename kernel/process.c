@@ -150,6 +150,27 @@ void process_drop_vm(struct process *p)
 }
 
 /*
+ * A parent that set SIGCHLD to SIG_IGN, or asked for SA_NOCLDWAIT, keeps no
+ * zombies: its children are freed as they end, and its wait4 returns
+ * -ECHILD once none is left (POSIX; Linux's do_notify_parent autoreap).
+ */
+static bool reaps_itself(const struct process *parent)
+{
+	const struct sigaction_k *ka = &parent->sigactions[KSIGCHLD - 1];
+	return parent != &kernel_process &&
+	       (ka->handler == K_SIG_IGN || (ka->flags & K_SA_NOCLDWAIT));
+}
+
+static void unlink_child(struct process *parent, struct process *c)
+{
+	for (struct process **pp = &parent->children; *pp; pp = &(*pp)->next_child)
+		if (*pp == c) {
+			*pp = c->next_child;
+			return;
+		}
+}
+
+/*
  * The current task t is leaving.  It moves to the kernel's page tables
  * first: once nthreads drops, another thread may free the address space
  * (the last one out, or an execve waiting in de_thread) while this one has
@@ -184,7 +205,11 @@ void process_thread_exit(struct task *t, int code)
 	p->zombie = true;
 	if (p->parent)
 		process_notify_parent(p);
-	else
+	if (p->parent && reaps_itself(p->parent)) {
+		unlink_child(p->parent, p);
+		p->parent = NULL;
+	}
+	if (!p->parent)
 		process_free(p);
 	irq_restore(f);
 }

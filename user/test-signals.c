@@ -513,6 +513,17 @@ static const char *sigchld_on_child_exit(void)
 	KTAP_EXPECT(count == 1 && got_code == CLD_KILLED && chld_status == SIGSEGV,
 		    "killed child: %d signals, si_code %d, si_status %d", count, got_code,
 		    chld_status);
+	/* SIG_IGN: no zombies; wait4 finds no child once they are gone. */
+	signal(SIGCHLD, SIG_IGN);
+	long before = kestrel_free_pages();
+	pid = child_start(PROG, "exit-3");
+	errno = 0;
+	int r = waitpid((pid_t)pid, &status, 0);
+	KTAP_EXPECT(r == -1 && errno == ECHILD,
+		    "wait4 with SIGCHLD ignored: %d, errno %d (want ECHILD)", r, errno);
+	KTAP_EXPECT(kestrel_free_pages() == before,
+		    "free pages %ld before, %ld after: a zombie was kept", before,
+		    kestrel_free_pages());
 	signal(SIGCHLD, SIG_DFL);
 	return NULL;
 }
