@@ -230,18 +230,19 @@ static void *ponger(void *arg)
 	return NULL;
 }
 
-static void bench_futex(void)
+/* The ping-pong itself: a partner thread, 50 rounds to warm up, then N_FAST measured. */
+static void pingpong(const char *name, const pthread_attr_t *attr)
 {
 	pthread_t t;
 	word = 0;
-	pthread_create(&t, NULL, ponger, (void *)(long)(N_FAST + 50));
+	pthread_create(&t, attr, ponger, (void *)(long)(N_FAST + 50));
 	for (int i = 0; i < 50; i++) {
 		word = 1;
 		futex(&word, 1, 1);
 		while (word == 1)
 			futex(&word, 0, 1);
 	}
-	MEASURE("futex wake/wait ping-pong", N_FAST, {
+	MEASURE(name, N_FAST, {
 		word = 1;
 		futex(&word, 1, 1);
 		while (word == 1)
@@ -249,6 +250,8 @@ static void bench_futex(void)
 	});
 	pthread_join(t, NULL);
 }
+
+static void bench_futex(void) { pingpong("futex wake/wait ping-pong", NULL); }
 
 /* ---- costs that could grow: the same ping-pong with K bystanders ----
  * K threads sleep in FUTEX_WAIT, each on its own word, while the pair
@@ -285,22 +288,7 @@ static void bench_futex_crowd(int k)
 		for (int i = 0; i < 20; i++) /* let every bystander reach its FUTEX_WAIT */
 			sched_yield();
 		snprintf(name, sizeof(name), "futex ping-pong, %d sleeping threads", k);
-		pthread_t t;
-		word = 0;
-		pthread_create(&t, &small, ponger, (void *)(long)(N_FAST + 50));
-		for (int i = 0; i < 50; i++) {
-			word = 1;
-			futex(&word, 1, 1);
-			while (word == 1)
-				futex(&word, 0, 1);
-		}
-		MEASURE(name, N_FAST, {
-			word = 1;
-			futex(&word, 1, 1);
-			while (word == 1)
-				futex(&word, 0, 1);
-		});
-		pthread_join(t, NULL);
+		pingpong(name, &small);
 	}
 	for (int i = 0; i < made; i++) {
 		crowd_word[i] = 1;
