@@ -85,7 +85,6 @@ size_t fpu_sigframe_size(void); /* AT_MINSIGSTKSZ */
 size_t fpu_sigframe_fpstate_size(void);
 int fpu_sigframe_save(struct task *t, void *ufp);
 void fpu_signal_abort(struct task *t); /* the frame failed: PKRU back */
-void fpu_signal_enter(struct task *t); /* the handler starts from init */
 int fpu_sigframe_restore(struct task *t, const void *ufp);
 void fpu_reset_user_state(struct task *t);	  /* user components init (execve) */
 int fpu_exception_code(struct task *t, bool x87); /* #MF/#XM: SIGFPE's si_code */

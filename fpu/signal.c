@@ -63,7 +63,7 @@ static void set_pkru(struct task *t, uint32_t value)
 /*
  * Write t's (the current task's) user state at ufp, 64-byte aligned.
  * Leaves every protection key open for the rest of the frame; the caller
- * ends with fpu_signal_enter() or, if the frame failed, fpu_signal_abort().
+ * ends with fpu_reset_user_state() or, if the frame failed, fpu_signal_abort().
  */
 int fpu_sigframe_save(struct task *t, void *ufp)
 {
@@ -114,8 +114,6 @@ void fpu_reset_user_state(struct task *t)
 		xstate_finish_update(t, f);
 	}
 }
-
-void fpu_signal_enter(struct task *t) { fpu_reset_user_state(t); }
 
 /*
  * Read the image at ufp as Linux's __fpu_restore_sig does: a frame without
@@ -179,8 +177,12 @@ int fpu_sigframe_restore(struct task *t, const void *ufp)
 		fpu_reset_user_state(t);
 		return 0;
 	}
-	char *img = (uint64_t)ufp & 63 ? NULL : kmalloc(fpu_cfg.std_size);
-	int err = img ? read_image(img, ufp) : (uint64_t)ufp & 63 ? -EINVAL : -ENOMEM;
+	char *img = NULL;
+	int err = (uint64_t)ufp & 63 ? -EINVAL : 0; /* XRSTOR's alignment (SDM vol. 1 13.4) */
+	if (!err && !(img = kmalloc(fpu_cfg.std_size)))
+		err = -ENOMEM;
+	if (!err)
+		err = read_image(img, ufp);
 	if (!err) {
 		fpu_sync_state(t); /* supervisor state (the PASID) into the buffer first */
 		err = xstate_regset_set(t, img, fpu_cfg.std_size);

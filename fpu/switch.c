@@ -119,6 +119,19 @@ void fpu_sync_state(struct task *t)
 	fpregs_unlock();
 }
 
+/* t has no PASID (yet): IA32_PASID invalid, so its first ENQCMD will #GP
+ * and earn one (traps/gp.c), and no fix-up counted. */
+static void pasid_forget(struct task *t)
+{
+	t->fpu.pasid_activated = false;
+	t->fpu.pasid_fixups = 0;
+	uint64_t *pasid = xstate_begin_update(t, XFEATURE_PASID);
+	if (pasid) {
+		*pasid = 0;
+		xstate_finish_update(t, XFEATURE_PASID);
+	}
+}
+
 /* A new thread starts with a copy of its creator's state (as Linux's
  * fpu_clone), but with no PASID: each thread earns its own on first use. */
 void fpu_clone(struct task *child, struct task *parent)
@@ -128,13 +141,7 @@ void fpu_clone(struct task *child, struct task *parent)
 		save_current(parent);
 	memcpy(child->fpu.state, parent->fpu.state, fpu_cfg.size);
 	fpregs_unlock();
-	child->fpu.pasid_activated = false;
-	child->fpu.pasid_fixups = 0;
-	uint64_t *pasid = xstate_begin_update(child, XFEATURE_PASID);
-	if (pasid) {
-		*pasid = 0;	/* invalid: the new thread's first ENQCMD will #GP */
-		xstate_finish_update(child, XFEATURE_PASID);
-	}
+	pasid_forget(child);
 }
 
 /* execve: the new program starts from the init state, and with no PASID
@@ -142,13 +149,7 @@ void fpu_clone(struct task *child, struct task *parent)
 void fpu_exec(struct task *t)
 {
 	fpu_reset_user_state(t);
-	t->fpu.pasid_activated = false;
-	t->fpu.pasid_fixups = 0;
-	uint64_t *pasid = xstate_begin_update(t, XFEATURE_PASID);
-	if (pasid) {
-		*pasid = 0;
-		xstate_finish_update(t, XFEATURE_PASID);
-	}
+	pasid_forget(t);
 }
 
 void fpu_task_free(struct task *t)

@@ -40,7 +40,8 @@ bool signal_on_altstack(const struct task *t, uint64_t sp)
 	return t->sas_size && sp > t->sas_sp && sp - t->sas_sp <= t->sas_size;
 }
 
-static int altstack_flags(const struct task *t, uint64_t sp)
+/* stack_t's ss_flags as sigaltstack and the frame's uc_stack report them. */
+int signal_altstack_flags(const struct task *t, uint64_t sp)
 {
 	if (!t->sas_size)
 		return K_SS_DISABLE;
@@ -174,7 +175,7 @@ static int setup_rt_frame(struct trap_frame *tf, const struct ksiginfo *info,
 			.uc_flags = K_UC_SIGCONTEXT_SS |
 				    (tf->cs == USER_CS ? K_UC_STRICT_RESTORE_SS : 0) |
 				    (fpu_cfg.strategy != FPU_FXSAVE ? K_UC_FP_XSTATE : 0),
-			.uc_stack = { .ss_sp = t->sas_sp, .ss_flags = altstack_flags(t, tf->rsp),
+			.uc_stack = { .ss_sp = t->sas_sp, .ss_flags = signal_altstack_flags(t, tf->rsp),
 				      .ss_size = t->sas_size },
 			.uc_sigmask = oldmask,
 		},
@@ -190,7 +191,7 @@ static int setup_rt_frame(struct trap_frame *tf, const struct ksiginfo *info,
 	}
 	if (t->sas_flags & K_SS_AUTODISARM)
 		t->sas_sp = t->sas_size = t->sas_flags = 0;
-	fpu_signal_enter(t);
+	fpu_reset_user_state(t); /* the handler starts from init */
 
 	tf->rdi = (uint64_t)info->signo;
 	tf->rsi = frame + offsetof(struct k_rt_sigframe, info);
@@ -218,15 +219,22 @@ static void restart_syscall(struct trap_frame *tf)
 	tf->rip -= 2;	     /* SYSCALL is 0F 05 */
 }
 
-/* A handler is about to run: does the interrupted call return -EINTR? */
-static void restart_for_handler(struct trap_frame *tf, const struct sigaction_k *ka)
+/*
+ * An interrupted system call, once the signal is dealt with: ka is the
+ * handler about to run, or NULL if none ran.  A handler makes
+ * -ERESTARTNOHAND, and -ERESTARTSYS without SA_RESTART, into -EINTR;
+ * everything else restarts.
+ */
+static void restart_or_eintr(struct trap_frame *tf, const struct sigaction_k *ka)
 {
 	if (syscall_nr(tf) < 0)
 		return;
 	long ret = (long)tf->rax;
-	if (ret == -ERESTARTNOHAND || (ret == -ERESTARTSYS && !(ka->flags & K_SA_RESTART)))
+	if (ret != -ERESTARTSYS && ret != -ERESTARTNOHAND && ret != -ERESTARTNOINTR)
+		return;
+	if (ka && (ret == -ERESTARTNOHAND || (ret == -ERESTARTSYS && !(ka->flags & K_SA_RESTART))))
 		tf->rax = (uint64_t)-EINTR;
-	else if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR)
+	else
 		restart_syscall(tf);
 }
 
@@ -262,7 +270,7 @@ void signal_deliver(struct trap_frame *tf)
 			die(t, sig, &info);
 		}
 		uint64_t oldmask = t->restore_sigmask ? t->saved_sigmask : t->sigmask;
-		restart_for_handler(tf, ka);
+		restart_or_eintr(tf, ka);
 		struct sigaction_k act = *ka;
 		if (setup_rt_frame(tf, &info, &act, oldmask)) {
 			/* Linux's force_sigsegv: a SIGSEGV that cannot be delivered kills. */
@@ -278,11 +286,7 @@ void signal_deliver(struct trap_frame *tf)
 		signal_set_mask(t, oldmask | block);
 		return;
 	}
-	if (syscall_nr(tf) >= 0) {
-		long ret = (long)tf->rax;
-		if (ret == -ERESTARTNOHAND || ret == -ERESTARTSYS || ret == -ERESTARTNOINTR)
-			restart_syscall(tf);
-	}
+	restart_or_eintr(tf, NULL);
 	if (t->restore_sigmask) {
 		t->restore_sigmask = false;
 		signal_set_mask(t, t->saved_sigmask);

@@ -34,7 +34,6 @@ struct sigqueue {
 };
 
 #define SIGQUEUE_MAX 64
-#define UNBLOCKABLE (SIGMASK(KSIGKILL) | SIGMASK(KSIGSTOP))
 #define SYNCHRONOUS                                                                    \
 	(SIGMASK(KSIGSEGV) | SIGMASK(KSIGBUS) | SIGMASK(KSIGILL) | SIGMASK(KSIGTRAP) | \
 	 SIGMASK(KSIGFPE) | SIGMASK(KSIGSYS))
@@ -73,7 +72,7 @@ static bool ignored(struct task *t, int sig)
 	if (t->sigmask & SIGMASK(sig))
 		return false;
 	uint64_t h = action(t->proc, sig)->handler;
-	return h == K_SIG_IGN || (h == K_SIG_DFL && (DEFAULT_IGNORE & SIGMASK(sig)));
+	return h == K_SIG_IGN || (h == K_SIG_DFL && signal_default_ignored(sig));
 }
 
 void signal_recalc(struct task *t)
@@ -88,7 +87,7 @@ void signal_recalc(struct task *t)
 
 void signal_set_mask(struct task *t, uint64_t mask)
 {
-	t->sigmask = mask & ~UNBLOCKABLE;
+	t->sigmask = mask & ~SIG_UNBLOCKABLE;
 	signal_recalc(t);
 }
 
@@ -248,9 +247,11 @@ int signal_send_process(struct process *p, const struct ksiginfo *info)
 void signal_send_session(int sid, int sig)
 {
 	struct ksiginfo info = { .signo = sig, .code = K_SI_KERNEL };
+	/* Once per process: a second send of a standard signal already
+	 * pending changes nothing (and one ignored stays ignored). */
 	for (struct task *t = task_list(); t; t = t->next_all)
 		if (t->proc && t->proc->sid == sid && t->state != TASK_DEAD &&
-		    !(t->proc->exiting || t->proc->zombie) && t == first_thread(t->proc))
+		    !(t->proc->shared_pending.set & SIGMASK(sig)))
 			send_process(t->proc, &info, false);
 }
 
@@ -309,10 +310,7 @@ void signal_discard_ignored(struct process *p, int sig)
 		discard(&t->pending, sig);
 		signal_recalc(t);
 	}
-	struct task *any = NULL;
-	for (struct task *t = task_list(); t && !any; t = t->next_all)
-		if (t->proc == p && t->state != TASK_DEAD)
-			any = t;
+	struct task *any = first_thread(p);
 	if (any && ignored(any, sig))
 		discard(&p->shared_pending, sig);
 	irq_restore(f);

@@ -22,6 +22,7 @@ struct ksiginfo {
 };
 
 #define SIGMASK(sig) (1ull << ((sig)-1))
+#define SIG_UNBLOCKABLE (SIGMASK(9) | SIGMASK(19)) /* SIGKILL, SIGSTOP: never blocked */
 
 /*
  * "Restart the system call" results (Linux's include/linux/errno.h): never
@@ -54,6 +55,7 @@ void signal_deliver(struct trap_frame *tf);
 long signal_sigreturn(struct trap_frame *tf);
 size_t signal_frame_size(void); /* AT_MINSIGSTKSZ: the worst case */
 bool signal_on_altstack(const struct task *t, uint64_t sp);
+int signal_altstack_flags(const struct task *t, uint64_t sp);
 struct k_stack;
 struct k_siginfo;
 void signal_fill_siginfo(struct k_siginfo *si, const struct ksiginfo *info);

@@ -14,7 +14,6 @@
 #include "lib/string.h"
 
 #define SIGSET_SIZE 8
-#define UNBLOCKABLE (SIGMASK(KSIGKILL) | SIGMASK(KSIGSTOP))
 
 long sys_rt_sigprocmask(struct trap_frame *tf)
 {
@@ -56,7 +55,7 @@ long sys_rt_sigaction(struct trap_frame *tf)
 	if (tf->rdx && copy_to_user((void *)tf->rdx, slot, sizeof(*slot)))
 		return -EFAULT;
 	if (tf->rsi) {
-		act.mask &= ~UNBLOCKABLE;
+		act.mask &= ~SIG_UNBLOCKABLE;
 		*slot = act;
 		signal_discard_ignored(p, sig);
 	}
@@ -113,7 +112,7 @@ long sys_rt_sigtimedwait(struct trap_frame *tf)
 		return -EINVAL;
 	if (copy_from_user(&set, (void *)tf->rdi, sizeof(set)))
 		return -EFAULT;
-	set &= ~UNBLOCKABLE;
+	set &= ~SIG_UNBLOCKABLE;
 	if (tf->rdx) {
 		uint64_t ticks;
 		int err = timespec_from_user((const void *)tf->rdx, &ticks);
@@ -152,9 +151,7 @@ long sys_sigaltstack(struct trap_frame *tf)
 {
 	struct task *t = current();
 	struct k_stack old = { .ss_sp = t->sas_sp, .ss_size = t->sas_size }, ss;
-	old.ss_flags = !t->sas_size ? K_SS_DISABLE
-				    : (signal_on_altstack(t, tf->rsp) ? K_SS_ONSTACK : 0) |
-					      (int)t->sas_flags;
+	old.ss_flags = signal_altstack_flags(t, tf->rsp);
 	if (tf->rdi) {
 		if (copy_from_user(&ss, (void *)tf->rdi, sizeof(ss)))
 			return -EFAULT;

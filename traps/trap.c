@@ -187,13 +187,6 @@ static void nmi(struct trap_frame *tf)
 void trap_dispatch(struct trap_frame *tf)
 {
 	uint64_t dr6 = tf->vector == T_DB ? debug_status() : 0;
-	uint64_t flags;
-	asm volatile("pushfq\n\tpopq %0" : "=r"(flags));
-	/* From ring 3, trap_common started from a clean RFLAGS (a fault inside
-	 * a STAC..CLAC window from ring 0 may keep AC: that one is expected). */
-	if (trap_from_user(tf) && (flags & (RFLAGS_AC | RFLAGS_DF)))
-		panic_frame(tf, "trap_dispatch: RFLAGS %lx from user mode (AC or DF left set)",
-			    flags);
 
 	if (tf->vector >= T_IRQ0 && tf->vector < T_IRQ0 + 16) {
 		irq_dispatch(tf);
