@@ -178,6 +178,40 @@ static uint64_t xgetbv0(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+static void configure_fxsave(void)
+{
+	memset(fpu_cfg.offset, 0, sizeof(fpu_cfg.offset));
+	memset(fpu_cfg.sizes, 0, sizeof(fpu_cfg.sizes));
+	memset(fpu_cfg.std_offset, 0, sizeof(fpu_cfg.std_offset));
+	fpu_cfg.strategy = FPU_FXSAVE;
+	fpu_cfg.compacted = false;
+	fpu_cfg.xss = 0;
+	fpu_cfg.xcr0 = fpu_cfg.xfeatures = BIT(XFEATURE_FP) | BIT(XFEATURE_SSE);
+	fpu_cfg.size = fpu_cfg.std_size = FXSAVE_SIZE;
+	/* Linux's split of the legacy area: x87 (with MXCSR) below 160, XMM above. */
+	fpu_cfg.offset[XFEATURE_SSE] = fpu_cfg.std_offset[XFEATURE_SSE] =
+		offsetof(struct fxregs_state, xmm_space);
+	fpu_cfg.sizes[XFEATURE_FP] = offsetof(struct fxregs_state, xmm_space);
+	fpu_cfg.sizes[XFEATURE_SSE] = 256;
+}
+
+/*
+ * A leaf 0xD the layout code cannot make sense of: run with FXSAVE, as
+ * Linux's fpu__init_system_xstate does ("disabled", then legacy FXSAVE),
+ * rather than not boot.  XCR0 back to x87|SSE, no supervisor state, no
+ * protection keys (CR4.PKE needs PKRU in XCR0 to mean anything).
+ */
+static void fall_back_to_fxsave(const char *why, int xfeature)
+{
+	kprintf("x86/fpu: CPUID leaf 0xD makes no sense: %s (feature %d): using FXSAVE\n", why,
+		xfeature);
+	asm volatile("xsetbv" ::"c"(0), "a"(3u), "d"(0u));
+	if (cpu_has(X86_FEATURE_XSAVES))
+		wrmsr(MSR_IA32_XSS, 0);
+	write_cr4(read_cr4() & ~CR4_PKE);
+	configure_fxsave();
+}
+
 /* XCR0 and IA32_XSS from the features chosen, the layout from CPUID. */
 static void configure_xsave(const struct xstate_cpuid *c, uint64_t refused)
 {
@@ -195,9 +229,10 @@ static void configure_xsave(const struct xstate_cpuid *c, uint64_t refused)
 					  fpu_cfg.compacted ? XSTATE_FORMAT_COMPACTED : XSTATE_FORMAT_STANDARD, &l);
 	if (!err)
 		err = xstate_layout_calculate(c, fpu_cfg.xcr0, XSTATE_FORMAT_STANDARD, &std);
-	if (err)
-		panic("x86/fpu: CPUID leaf 0xD makes no sense: %s (feature %d)",
-		      xstate_strerror(err), l.bad_xfeature);
+	if (err) {
+		fall_back_to_fxsave(xstate_strerror(err), l.bad_xfeature);
+		return;
+	}
 	memcpy(fpu_cfg.offset, l.offset, sizeof(l.offset));
 	memcpy(fpu_cfg.sizes, l.size, sizeof(l.size));
 	memcpy(fpu_cfg.std_offset, std.offset, sizeof(std.offset));
@@ -218,12 +253,7 @@ void fpu_init(void)
 	fpu_cfg.mxcsr_mask = probe_mxcsr_mask();	/* xsave_to() needs it */
 	struct xstate_cpuid c = { 0 };
 	if (fpu_cfg.strategy == FPU_FXSAVE) {
-		fpu_cfg.xcr0 = fpu_cfg.xfeatures = BIT(XFEATURE_FP) | BIT(XFEATURE_SSE);
-		fpu_cfg.size = fpu_cfg.std_size = FXSAVE_SIZE;
-		/* Linux's split of the legacy area: x87 (with MXCSR) below 160, XMM above. */
-		fpu_cfg.offset[XFEATURE_SSE] = fpu_cfg.std_offset[XFEATURE_SSE] = offsetof(struct fxregs_state, xmm_space);
-		fpu_cfg.sizes[XFEATURE_FP] = offsetof(struct fxregs_state, xmm_space);
-		fpu_cfg.sizes[XFEATURE_SSE] = 256;
+		configure_fxsave();
 	} else {
 		write_cr4(read_cr4() | CR4_OSXSAVE);
 		read_leaf_0xd(&c);

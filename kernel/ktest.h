@@ -54,6 +54,7 @@ bool ktest_check(struct ktest *t, bool ok, const char *file, int line, const cha
 void ktest_skip(struct ktest *t, const char *reason);
 struct ktap_out ktest_out(int indent);	/* the console, at this indentation (lib/ktap.h) */
 int ktest_run(const char *selection);	/* returns the number of failed cases */
+uint64_t ktest_seed(void);		/* seed=N, for patterns a test draws (make grade) */
 /* kernel/user_test.c: run a boot-module program as a subtest; its wait status, -1 if killed. */
 int ktest_run_program(struct ktest *t, const char *name, char *const argv[], const char *prefix,
 		      unsigned timeout_s);

@@ -5,6 +5,8 @@
 #include "kernel/time.h"
 #include "kernel/sched.h"
 #include "mm/pmm.h"
+#include "kernel/process.h"
+#include "lib/printf.h"
 
 /*
  * Two kernel threads take turns through yield().  Each keeps its own
@@ -102,8 +104,47 @@ static void sched_round_robin_order(struct ktest *t)
 	KEXPECT(t, order[0] != order[1] && order[1] != order[2] && order[0] != order[2]);
 }
 
-KTEST_SUITE(sched,
-	KTEST_CASE(sched_pingpong_keeps_registers),
-	KTEST_CASE(sched_exited_threads_are_freed),
-	KTEST_CASE(sched_sleep_waits_for_the_timer),
-	KTEST_CASE(sched_round_robin_order));
+static long spawn_probe(const char *mode, uint64_t seed, const char *n)
+{
+	char s[24];
+	ksnprintf(s, sizeof(s), "%lu", seed);
+	char *argv[] = { "xstate-probe", (char *)mode, s, (char *)n, NULL };
+	char *envp[] = { NULL };
+	return process_spawn("xstate-probe", argv, envp);
+}
+
+/*
+ * Preemption: a program that never enters the kernel (xstate-probe burns:
+ * a register loop) loses the CPU only to the timer (sched_tick ends its
+ * slice; the switch happens on its way back to user mode from the timer
+ * interrupt).  So this thread's 20 ms sleep ends while it still runs, a
+ * second program gets the CPU too, and both find their registers intact.
+ */
+static void sched_timer_preempts_a_spinning_program(struct ktest *t)
+{
+	uint64_t seed = ktest_seed();
+	long burner = spawn_probe("burns", seed, "0x4000000");
+	KASSERT(t, burner > 0);
+	sleep_until(timer_ticks() + 2);
+	int status = -1;
+	bool running = process_wait((int)burner, &status, 1 /* WNOHANG */) == 0;
+	ktest_check(t, running, __FILE__, __LINE__,
+		    "the looping program finished before this thread ran again: the timer never "
+		    "took the CPU from it (no preemption)");
+	long other = spawn_probe("yields", seed + 1, "20");
+	KASSERT(t, other > 0);
+	status = -1;
+	process_wait((int)other, &status, 0);
+	KEXPECT_EQ(t, status, 0);
+	if (running) {
+		status = -1;
+		process_wait((int)burner, &status, 0);
+		ktest_check(t, status == 0, __FILE__, __LINE__,
+			    "the preempted program's registers changed (wait status %x)", status);
+	}
+}
+
+KTEST_SUITE(sched, KTEST_CASE(sched_pingpong_keeps_registers),
+	    KTEST_CASE(sched_exited_threads_are_freed), KTEST_CASE(sched_sleep_waits_for_the_timer),
+	    KTEST_CASE(sched_round_robin_order),
+	    KTEST_CASE(sched_timer_preempts_a_spinning_program));

@@ -142,7 +142,7 @@ static bool round_trip(struct ktest *t, uint64_t seed)
 
 static void switch_preserves_callee_saved(struct ktest *t)
 {
-	round_trip(t, 0x5eed000000000000ul);
+	round_trip(t, 0x5eed000000000000ul ^ ktest_seed() << 20);
 }
 
 /* Patterns with every bit set and clear somewhere, many times over: a
@@ -150,7 +150,7 @@ static void switch_preserves_callee_saved(struct ktest *t)
 static void switch_preserves_callee_saved_repeatedly(struct ktest *t)
 {
 	for (uint64_t i = 0; i < 1000 && !t->failures; i++)
-		if (!round_trip(t, i * 0x9e3779b97f4a7c15ul))
+		if (!round_trip(t, (i + ktest_seed()) * 0x9e3779b97f4a7c15ul))
 			return;
 }
 

@@ -22,6 +22,7 @@
 #define SYS_pause		34
 #define SYS_nanosleep		35
 #define SYS_getpid		39
+#define SYS_uname		63 /* LAB syscall */
 #define SYS_clone		56
 #define SYS_fork		57
 #define SYS_vfork		58
@@ -76,6 +77,7 @@ typedef long (*syscall_fn)(struct trap_frame *tf);
 	X(rt_sigsuspend) X(rt_sigtimedwait) X(sigaltstack) X(pause) X(kill) \
 	X(set_robust_list) X(sched_yield) X(sched_setaffinity) X(sched_getaffinity) X(nanosleep) X(clock_gettime) \
 	X(getpid) X(getppid) X(gettid) X(set_tid_address) X(arch_prctl) X(modify_ldt) \
+	X(uname) /* LAB syscall */ \
 	X(prlimit64) X(getrlimit) X(setrlimit) \
 	X(clone) X(fork) X(vfork) X(execve) X(exit) X(exit_group) X(wait4) X(futex) X(tkill) X(tgkill) \
 	X(pkey_alloc) X(pkey_free) X(pkey_mprotect)

@@ -125,6 +125,9 @@ USER_CASE(user_pasid, "test-pasid")
 USER_CASE(user_accel_demo, "accel-demo")
 USER_CASE(user_enqcmd, "test-enqcmd")
 USER_CASE(user_entry, "test-entry")
+USER_CASE(user_uname, "test-uname")
+USER_CASE(user_sigframe, "test-sigframe")
+USER_CASE(user_signals, "test-signals")
 
 /* The i-th program on the boot image that no USER_CASE line runs. */
 static const char *unlisted_program(size_t i)
@@ -150,22 +153,11 @@ static void user_no_pages_leaked(struct ktest *t)
 	KEXPECT_EQ(t, pmm_free_count(), pages_at_start);
 }
 
-KTEST_SUITE(user,
-	KTEST_CASE(user_syscalls),
-	KTEST_CASE(user_memory),
-	KTEST_CASE(user_mm_hostile),
-	KTEST_CASE(user_threads),
-	KTEST_CASE(user_faults),
-	KTEST_CASE(user_wild_pointers),
-	KTEST_CASE(user_hello),
-	KTEST_CASE(user_xstate),
-	KTEST_CASE(user_pkeys),
-	KTEST_CASE(user_xstate_debug),
-	KTEST_CASE(user_xstate_leak),
-	KTEST_CASE(user_pasid),
-	KTEST_CASE(user_accel_demo),
-	KTEST_CASE(user_enqcmd),
-	KTEST_CASE(user_entry),
-	/* After every USER_CASE's line: it runs the test-* programs they do not. */
-	KTEST_CASE_PARAM(user_programs, unlisted_program),
-	KTEST_CASE(user_no_pages_leaked));
+KTEST_SUITE(user, KTEST_CASE(user_syscalls), KTEST_CASE(user_memory), KTEST_CASE(user_mm_hostile),
+	    KTEST_CASE(user_threads), KTEST_CASE(user_faults), KTEST_CASE(user_wild_pointers),
+	    KTEST_CASE(user_hello), KTEST_CASE(user_xstate), KTEST_CASE(user_pkeys),
+	    KTEST_CASE(user_xstate_debug), KTEST_CASE(user_xstate_leak), KTEST_CASE(user_pasid),
+	    KTEST_CASE(user_accel_demo), KTEST_CASE(user_enqcmd), KTEST_CASE(user_entry),
+	    KTEST_CASE(user_uname), KTEST_CASE(user_sigframe), KTEST_CASE(user_signals),
+	    /* After every USER_CASE's line: it runs the test-* programs they do not. */
+	    KTEST_CASE_PARAM(user_programs, unlisted_program), KTEST_CASE(user_no_pages_leaked));

@@ -9,6 +9,8 @@
  *   xstate-probe sleeps SEED N MS       N sleeps of MS ms, pattern kept
  *   xstate-probe spin SEED MS           sched_yield for MS ms, pattern kept
  *   xstate-probe yields SEED N          N sched_yields, pattern kept
+ *   xstate-probe burns SEED N           N loop turns, no system call: only the
+ *                                       timer takes the CPU away; pattern kept
  *   xstate-probe edit SEED VALUE MS     sleep MS; the kernel edits XMM0[63:0]
  *   xstate-probe selftest SEED VALUE    kestrel_fpu_selftest(SSE, VALUE)
  *
@@ -53,6 +55,18 @@ static long call_with(const struct xregs_sse *in, struct xregs_sse *out, long nr
 	return ret;
 }
 
+/* Load *in, count n down to 0 without entering the kernel, store *out. */
+static void burn_with(const struct xregs_sse *in, struct xregs_sse *out, unsigned long n)
+{
+	__asm__ volatile(XR_SSE_LOAD("%[in]") "1: dec %[n]\n\t"
+					      "jnz 1b\n\t" XR_SSE_STORE("%[out]")
+			 : [n] "+r"(n)
+			 : [in] "r"(in), [out] "r"(out)
+			 : "memory", XR_XMM_CLOBBERS);
+	uint32_t dflt = 0x1f80;
+	__asm__ volatile("ldmxcsr %0" ::"m"(dflt));
+}
+
 static int check(const struct xregs_sse *want, const struct xregs_sse *got, const char *when)
 {
 	int bad = 0;
@@ -81,8 +95,9 @@ int main(int argc, char **argv)
 {
 	struct xregs_sse in, out;
 	if (argc < 3) {
-		fprintf(stderr, "usage: xstate-probe sleeps SEED N MS | spin SEED MS | yields SEED N | "
-			"edit SEED VALUE MS | selftest SEED VALUE\n");
+		fprintf(stderr, "usage: xstate-probe sleeps SEED N MS | spin SEED MS | yields SEED "
+				"N | burns SEED N | "
+				"edit SEED VALUE MS | selftest SEED VALUE\n");
 		return 2;
 	}
 	uint64_t seed = strtoull(argv[2], NULL, 0);
@@ -114,6 +129,10 @@ int main(int argc, char **argv)
 				return 1;
 		}
 		return 0;
+	}
+	if (strcmp(argv[1], "burns") == 0 && argc == 4) {
+		burn_with(&in, &out, strtoul(argv[3], NULL, 0) | 1);
+		return check(&in, &out, "after the timer took the CPU away");
 	}
 	if (strcmp(argv[1], "edit") == 0 && argc == 5) {
 		struct timespec ts = { 0, atol(argv[4]) * 1000000 };
