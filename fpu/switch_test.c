@@ -64,6 +64,27 @@ static void fpu_two_tasks_keep_their_registers(struct ktest *t)
 	KEXPECT(t, !(read_cr0() & (1ul << 3)));	/* CR0.TS: never lazy #NM switching (LazyFP) */
 }
 
+/*
+ * Two programs that never enter the kernel (xstate-probe burns), each with
+ * its own pattern in XMM0-15 and MXCSR, taking turns only when the timer
+ * preempts them: the save on the way out of each and the restore on the
+ * way back are all that keeps the two apart.
+ */
+static void fpu_preempted_programs_keep_their_registers(struct ktest *t)
+{
+	char s1[24], s2[24];
+	ksnprintf(s1, sizeof(s1), "%lu", ktest_seed() * 2 + 1);
+	ksnprintf(s2, sizeof(s2), "%lu", ktest_seed() * 2 + 2);
+	uint64_t saves = fpu_totals.saves, restores = fpu_totals.restores;
+	long a = spawn("burns", s1, "0x2000000", NULL), b = spawn("burns", s2, "0x2000000", NULL);
+	KASSERT(t, a > 0 && b > 0);
+	KEXPECT_EQ(t, wait_for(a), 0);
+	KEXPECT_EQ(t, wait_for(b), 0);
+	/* Each preemption of one by the other is one save and one restore. */
+	KEXPECT(t, fpu_totals.saves - saves >= 2);
+	KEXPECT(t, fpu_totals.restores - restores >= 2);
+}
+
 /* Edit a sleeping task whose registers are still cached: the edit must be
  * seen when it resumes, so finish must invalidate the cache. */
 static void fpu_update_of_cached_sleeping_task(struct ktest *t)
@@ -143,6 +164,44 @@ static void fpu_update_of_init_component(struct ktest *t)
 	KEXPECT_EQ(t, wait_for(pid), 0);
 }
 
+/*
+ * x87 in its init state while SSE is not: begin(x87) fills in the x87
+ * init values (FCW 037FH, empty tags, zero registers: SDM vol. 1 13.6)
+ * but not MXCSR, which is SSE state that XSAVE writes whenever RFBM[1] or
+ * RFBM[2] is set (13.7), so the buffer's MXCSR is the task's.  A fill that
+ * copies bytes 0-159 whole resets the task's rounding mode.
+ */
+static void fpu_update_fills_x87_init_around_mxcsr(struct ktest *t)
+{
+	if (fpu_cfg.strategy == FPU_FXSAVE)
+		KSKIP(t, "FXSAVE: the image has no XSTATE_BV, x87 is never in init");
+	long pid = spawn("sleeps", "52", "1", "1");
+	struct task *p = task_by_tid((int)pid);
+	KASSERT(t, p != NULL); /* not run yet: it starts from its buffer */
+	struct fxregs_state *fx = &xregs(p->fpu.state)->i387;
+	uint32_t mxcsr = 0x1f80 | (uint32_t)(ktest_seed() & 3) << 13 | 0x8000; /* rounding, FZ */
+	memset(fx, 0xaa, offsetof(struct fxregs_state, xmm_space));
+	fx->mxcsr = mxcsr;
+	fx->mxcsr_mask = fpu_cfg.mxcsr_mask;
+	xregs(p->fpu.state)->header.xfeatures &= ~(1ull << XFEATURE_FP);
+	xregs(p->fpu.state)->header.xfeatures |= 1ull << XFEATURE_SSE;
+	struct fxregs_state *c = xstate_begin_update(p, XFEATURE_FP);
+	KASSERT(t, c != NULL);
+	KEXPECT_EQ(t, c->cwd, 0x37f);
+	KEXPECT_EQ(t, c->swd, 0);
+	KEXPECT_EQ(t, c->twd, 0);
+	bool zero = true;
+	for (size_t i = 0; i < sizeof(c->st_space); i++)
+		zero &= ((uint8_t *)c->st_space)[i] == 0;
+	ktest_check(t, zero, __FILE__, __LINE__, "ST0-7 do not read as zeros");
+	ktest_check(t, c->mxcsr == mxcsr, __FILE__, __LINE__,
+		    "MXCSR is 0x%x after the x87 init fill, want the task's 0x%x: the fill must "
+		    "step around bytes 24-31",
+		    c->mxcsr, mxcsr);
+	xstate_end_read(p, XFEATURE_FP);
+	KEXPECT_EQ(t, wait_for(pid), 0);
+}
+
 /* A corrupt image that reaches XRSTOR kills its task, not the kernel, and
  * another task's cached registers survive. */
 static void corrupt(void *buf)
@@ -179,11 +238,12 @@ static void fpu_faulting_restore_kills_only_the_task(struct ktest *t)
 	KEXPECT_EQ(t, wait_for(victim), 0);
 }
 
-KTEST_SUITE(fpu,
-	KTEST_CASE(fpu_owner_skips_restore),
-	KTEST_CASE(fpu_two_tasks_keep_their_registers),
-	KTEST_CASE(fpu_update_of_cached_sleeping_task),
-	KTEST_CASE(fpu_update_of_task_needing_load),
-	KTEST_CASE(fpu_kernel_fpu_begin_saves_the_owner),
-	KTEST_CASE(fpu_update_of_init_component),
-	KTEST_CASE(fpu_faulting_restore_kills_only_the_task));
+KTEST_SUITE(fpu, KTEST_CASE(fpu_owner_skips_restore),
+	    KTEST_CASE(fpu_two_tasks_keep_their_registers),
+	    KTEST_CASE(fpu_preempted_programs_keep_their_registers),
+	    KTEST_CASE(fpu_update_of_cached_sleeping_task),
+	    KTEST_CASE(fpu_update_of_task_needing_load),
+	    KTEST_CASE(fpu_kernel_fpu_begin_saves_the_owner),
+	    KTEST_CASE(fpu_update_of_init_component),
+	    KTEST_CASE(fpu_update_fills_x87_init_around_mxcsr),
+	    KTEST_CASE(fpu_faulting_restore_kills_only_the_task));
