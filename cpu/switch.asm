@@ -29,10 +29,12 @@
 
 extern finish_switch
 extern task_entry_c
+extern lab_todo_panic                ; a student tree's stubs (docs/labs/)
 
 section .text
 global switch_to
 switch_to:
+; LAB switch: begin
     push rbp                        ; callee-saved registers onto prev's stack
     push rbx
     push r12
@@ -68,15 +70,26 @@ switch_to:
     pop rbx
     pop rbp
     ret                             ; into next's switch_to caller
+; LAB switch: stub
+;    lea rdi, [rel .todo]
+;    jmp lab_todo_panic              ; kernel/panic.c
+;.todo: db "cpu/switch.asm: switch_to (lab switch, docs/labs/switch.md)", 0
+; LAB switch: end
 
 ; A new task's first switch_to "returns" here (task_new put this address
 ; where the return address would be).  r12 and r13 hold what task_new
 ; chose: the C function to run and its argument.
 global task_first_entry
 task_first_entry:
+; LAB switch: begin
     mov rdi, rax                    ; finish_switch(prev)
     call finish_switch
     mov rdi, r12
     mov rsi, r13
     call task_entry_c               ; task_entry_c(fn, arg): never returns
     ud2
+; LAB switch: stub
+;    lea rdi, [rel .todo]
+;    jmp lab_todo_panic
+;.todo: db "cpu/switch.asm: task_first_entry (lab switch, docs/labs/switch.md)", 0
+; LAB switch: end

@@ -43,6 +43,7 @@ enum fpu_strategy { FPU_FXSAVE, FPU_XSAVE, FPU_XSAVEOPT, FPU_XSAVEC, FPU_XSAVES 
 struct fpu_config {
 	enum fpu_strategy strategy;
 	bool compacted;			/* buffer format: XSAVEC/XSAVES */
+	bool layout_refused;		/* leaf 0xD made no sense: FXSAVE instead */
 	uint64_t xfeatures;		/* everything in a task's buffer: XCR0 | IA32_XSS */
 	uint64_t xcr0, xss;
 	uint64_t xfeatures_sw;		/* features kept by software (an emulated PASID) */

@@ -50,6 +50,7 @@ enum xstate_format {
 };
 
 /* Errors, returned negated, as Linux returns -EINVAL. */
+// clang-format off
 enum xstate_error {
 	XSTATE_OK,
 	XSTATE_EINVAL,		/* NULL pointer or unknown format */
@@ -63,8 +64,10 @@ enum xstate_error {
 	XSTATE_EOFFSET,		/* standard offset inside the legacy region or header */
 	XSTATE_EOVERLAP,	/* two standard-format components overlap */
 	XSTATE_ETOOBIG,		/* the area would not fit in 32 bits */
+	XSTATE_ETODO,		/* a student tree's stub (docs/labs/layout.md) */
 	XSTATE_ERROR_MAX
 };
+// clang-format on
 
 struct xstate_layout {
 	uint64_t		xfeatures;	/* the mask that was laid out */

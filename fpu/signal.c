@@ -67,6 +67,7 @@ static void set_pkru(struct task *t, uint32_t value)
  */
 int fpu_sigframe_save(struct task *t, void *ufp)
 {
+	// LAB signals: begin
 	size_t n = fpu_sigframe_fpstate_size();
 	char *img = kmalloc(n);
 	if (!img)
@@ -90,6 +91,11 @@ int fpu_sigframe_save(struct task *t, void *ufp)
 	if (err)
 		fpu_signal_abort(t);
 	return err;
+	// LAB signals: stub
+	//	(void)t, (void)ufp;
+	//	LAB_TODO("fpu/signal.c: fpu_sigframe_save (lab signals, docs/labs/signals.md)");
+	//	return -EFAULT;
+	// LAB signals: end
 }
 
 void fpu_signal_abort(struct task *t)
@@ -127,6 +133,7 @@ void fpu_reset_user_state(struct task *t)
  */
 static int read_image(char *img, const char *ufp)
 {
+	// LAB signals: begin
 	struct xregs_state *x = (struct xregs_state *)img;
 	memset(img, 0, fpu_cfg.std_size);
 	if (copy_from_user(img, ufp, FXSAVE_SIZE))
@@ -163,6 +170,11 @@ static int read_image(char *img, const char *ufp)
 	if (!(rfbm & ((1ull << XFEATURE_SSE) | (1ull << XFEATURE_YMM))))
 		x->i387.mxcsr = MXCSR_INIT;
 	return 0;
+	// LAB signals: stub
+	//	(void)img, (void)ufp, (void)use_xsave, (void)sw_bytes, (void)set_pkru;
+	//	LAB_TODO("fpu/signal.c: read_image, the frame's checks (lab signals)");
+	//	return -EINVAL;
+	// LAB signals: end
 }
 
 /*

@@ -42,7 +42,12 @@ void fpregs_unlock(void) { preempt_enable(); }
 
 bool fpregs_valid_for(const struct task *t)
 {
+	// LAB restore: begin
 	return fpu_owner == &t->fpu && t->fpu.last_cpu == THIS_CPU;
+	// LAB restore: stub
+	//	(void)t;
+	//	return false;
+	// LAB restore: end
 }
 
 void fpu_invalidate(struct task *t)
@@ -166,10 +171,15 @@ void fpu_switch_out(struct task *prev, struct task *next)
 	/* Never save when TIF_NEED_FPU_LOAD is set: the registers then hold
 	 * someone else's state (or nothing of prev's), and saving would
 	 * overwrite prev's good buffer with it. */
+	// LAB restore: begin
 	if (prev->proc && prev->state != TASK_DEAD && !(prev->flags & TIF_NEED_FPU_LOAD))
 		save_current(prev);
 	if (next->proc)
 		next->flags |= TIF_NEED_FPU_LOAD;
+	// LAB restore: stub
+	//	(void)prev;
+	//	LAB_TODO("fpu/switch.c: fpu_switch_out (lab restore, docs/labs/restore.md)");
+	// LAB restore: end
 	pkru_switch_to(next);
 }
 
@@ -200,6 +210,7 @@ static void clear_x87_pointers(void)
  */
 int fpu_restore_for_user(struct task *t)
 {
+	// LAB restore: begin
 	if (fpregs_valid_for(t)) {
 		t->fpu.restores_skipped++;
 		fpu_totals.restores_skipped++;
@@ -220,6 +231,10 @@ int fpu_restore_for_user(struct task *t)
 		t->fpu.last_cpu = THIS_CPU;
 		fpu_owner = &t->fpu;
 	}
+	// LAB restore: stub
+	//	LAB_TODO("fpu/switch.c: fpu_restore_for_user (lab restore, docs/labs/restore.md)");
+	//	(void)clear_x87_pointers;
+	// LAB restore: end
 	t->flags &= ~TIF_NEED_FPU_LOAD;
 	return 0;
 }
@@ -232,6 +247,7 @@ int fpu_restore_for_user(struct task *t)
 void kernel_fpu_begin(void)
 {
 	fpregs_lock();
+	// LAB restore: begin
 	struct task *t = current();
 	if (t->proc && !(t->flags & TIF_NEED_FPU_LOAD)) {
 		save_current(t);
@@ -240,6 +256,9 @@ void kernel_fpu_begin(void)
 	fpu_owner = NULL;
 	xrstor_from(fpu_init_state, ~0ull);	/* a clean MXCSR and FCW for the kernel */
 	pasid_restore_regs(NULL);
+	// LAB restore: stub
+	//	LAB_TODO("fpu/switch.c: kernel_fpu_begin (lab restore, docs/labs/restore.md)");
+	// LAB restore: end
 }
 
 void kernel_fpu_end(void)

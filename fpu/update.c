@@ -87,6 +87,7 @@ static uint64_t rfbm_for(int f)
 static void init_fill(void *buf, int f)
 {
 	const char *init = fpu_init_state;
+	// LAB update: begin
 	if (f == XFEATURE_FP) {
 		struct fxregs_state *fx = &xregs(buf)->i387;
 		const struct fxregs_state *ifx = &xregs_const(init)->i387;
@@ -95,6 +96,9 @@ static void init_fill(void *buf, int f)
 	} else {
 		memcpy(component(buf, f), init + fpu_cfg.offset[f], fpu_cfg.sizes[f]);
 	}
+	// LAB update: stub
+	//	memcpy(component(buf, f), init + fpu_cfg.offset[f], fpu_cfg.sizes[f]);
+	// LAB update: end
 }
 
 /* Copy component f from the live registers into t's buffer. */
@@ -148,10 +152,15 @@ void *xstate_begin_update(struct task *t, int f)
 	if (!t->fpu.state || f < 0 || f >= 64 || !((fpu_cfg.xfeatures | fpu_cfg.xfeatures_sw) >> f & 1))
 		return NULL;	/* a kernel thread, no feature, or one this CPU lacks */
 	fpregs_lock();
+	// LAB update: begin
 	if (live_for(t, f))
 		save_one(t, f);
 	if (f == XFEATURE_PASID ? !pasid_present(t) : !in_buffer_bv(t, f))
 		init_fill(t->fpu.state, f);
+	// LAB update: stub
+	//	LAB_TODO("fpu/update.c: xstate_begin_update (lab update, docs/labs/update.md)");
+	//	(void)live_for, (void)save_one, (void)in_buffer_bv, (void)init_fill;
+	// LAB update: end
 	return component(t->fpu.state, f);
 }
 
@@ -168,6 +177,7 @@ static void restore_one(struct task *t, int f)
 
 void xstate_finish_update(struct task *t, int f)
 {
+	// LAB update: begin
 	if (f == XFEATURE_PASID)
 		pasid_mark_present(t);
 	else
@@ -176,6 +186,10 @@ void xstate_finish_update(struct task *t, int f)
 		restore_one(t, f);
 	else if (f != XFEATURE_PKRU)	/* PKRU is written at the next switch anyway */
 		fpu_invalidate(t);
+	// LAB update: stub
+	//	LAB_TODO("fpu/update.c: xstate_finish_update (lab update, docs/labs/update.md)");
+	//	(void)t, (void)f, (void)restore_one;
+	// LAB update: end
 	fpregs_unlock();
 }
 

@@ -210,6 +210,7 @@ static void fall_back_to_fxsave(const char *why, int xfeature)
 		wrmsr(MSR_IA32_XSS, 0);
 	write_cr4(read_cr4() & ~CR4_PKE);
 	configure_fxsave();
+	fpu_cfg.layout_refused = true;
 }
 
 /* XCR0 and IA32_XSS from the features chosen, the layout from CPUID. */

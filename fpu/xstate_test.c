@@ -27,8 +27,16 @@ static const uint64_t pattern[4] = {
  * the AMX tile configuration and the CET shadow-stack pointers where
  * enabled), save with the kernel's own instruction, and look for them
  * where the layout says. */
+#define SKIP_IF_REFUSED(t)                                                                       \
+	do {                                                                                     \
+		if (fpu_cfg.layout_refused)                                                      \
+			KSKIP(t,                                                                 \
+			      "leaf 0xD refused by fpu/layout.c: running on FXSAVE (boot log)"); \
+	} while (0)
+
 static void xstate_offsets_match_the_cpu(struct ktest *t)
 {
+	SKIP_IF_REFUSED(t);
 	uint8_t *buf = kzalloc(fpu_cfg.size);
 	KASSERT(t, buf != NULL);
 	kernel_fpu_begin();
@@ -102,6 +110,7 @@ static void xstate_init_image_loads_init_values(struct ktest *t)
 /* Each task's buffer is exactly the size of the format, and 64-byte aligned. */
 static void xstate_buffers_are_exact(struct ktest *t)
 {
+	SKIP_IF_REFUSED(t);
 	struct task *k = task_alloc("probe", NULL);
 	KASSERT(t, k != NULL);	/* a kernel thread: no buffer at all */
 	KEXPECT(t, k->fpu.state == NULL);

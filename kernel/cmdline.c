@@ -4,7 +4,7 @@
 #include "lib/printf.h"
 
 #define MAX_OPTIONS 32
-#define MAX_LINE 512
+#define MAX_LINE 1024
 
 static char line_copy[MAX_LINE];
 static struct { const char *key, *value; } options[MAX_OPTIONS];

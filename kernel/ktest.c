@@ -140,7 +140,7 @@ int ktest_run(const char *requested)
 {
 	int nsuites = 0, failed = 0, index = 0;
 	const struct ktest_suite *const *s;
-	char selection[256];	/* a copy: tests may re-parse the command line */
+	char selection[1024]; /* a copy: tests may re-parse the command line */
 
 	ksnprintf(selection, sizeof(selection), "%s", requested);
 	for (s = __start_ktest_suites; s < __stop_ktest_suites; s++)

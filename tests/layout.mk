@@ -15,3 +15,10 @@ $(BUILD)/host/test_xstate_layout: tests/test_xstate_layout.c tests/ktap.h lib/kt
 
 HOST_TOOLS += $(BUILD)/host/xstate-layout
 HOST_TESTS += $(BUILD)/host/test_xstate_layout
+
+# Lab layout's grader (tools/lab/grade.py): random leaf-0xD tables.
+$(BUILD)/host/lab-layout: tools/lab/layout-check.c $(XSTATE_LAYOUT_SRCS) $(XSTATE_LAYOUT_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -I. -o $@ tools/lab/layout-check.c $(XSTATE_LAYOUT_SRCS)
+
+HOST_TOOLS += $(BUILD)/host/lab-layout

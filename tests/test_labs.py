@@ -1,0 +1,123 @@
+"""The coursework is honest (docs/labs/README.md): every lab's student tree,
+cut with the documented command, builds, boots and scores exactly 0 on its
+own lab while every lab before it keeps full marks; the full tree has full
+marks on every lab; and a plausible wrong solution fails its lab's grader
+with a message that points at the mistake."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / 'tools' / 'lab'))
+from labs import LABS, before  # noqa: E402
+
+# (lab whose tree is cut, lab graded, file, the solution's text, a wrong one, what the grader must say)
+WRONG = [
+    ('syscall', 'switch', 'cpu/switch.asm', '    pop r12\n', '    pop r13\n', 'r12 not preserved'),
+    ('restore', 'layout', 'fpu/layout.c', 'offset = (offset + 63) & ~(uint64_t)63;', 'offset = offset;',
+     'rounded up to 64'),
+    ('update', 'restore', 'fpu/switch.c', 'return fpu_owner == &t->fpu && t->fpu.last_cpu == THIS_CPU;',
+     'return t->fpu.last_cpu == THIS_CPU;', 'xstate-probe'),
+]
+
+
+def grade(tree, lab, out, build=False):
+    """make grade LAB=lab in tree, every test run: the JSON it writes, and its output."""
+    js = Path(out) / f'{lab}.json'
+    cmd = [sys.executable, 'tools/lab/grade.py', lab, '--all', '--seed', '12345', '--json', str(js)]
+    r = subprocess.run(cmd + ([] if build else ['--no-build']), cwd=tree, capture_output=True, text=True,
+                       errors='replace', timeout=900)
+    return (json.loads(js.read_text()) if js.exists() else None), r.stdout + r.stderr
+
+
+def make(tree, labs):
+    targets = sorted({t for lab in labs for t in lab.targets})
+    r = subprocess.run(['make', '-j2', *targets], cwd=tree, capture_output=True, text=True, errors='replace')
+    return r.returncode, (r.stdout + r.stderr)[-3000:]
+
+
+def student_tree(lab, d):
+    tree = Path(d) / lab
+    r = subprocess.run([sys.executable, str(ROOT / 'tools' / 'lab' / 'cut.py'), lab, str(tree)],
+                       capture_output=True, text=True)
+    return tree, r
+
+
+class MarkerTest(unittest.TestCase):
+    def test_markers_are_well_formed_and_where_labs_py_says(self):
+        r = subprocess.run([sys.executable, str(ROOT / 'tools' / 'lab' / 'cut.py'), '--check'],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_every_lab_has_a_handout_with_the_parts(self):
+        for lab in LABS:
+            text = (ROOT / 'docs' / 'labs' / f'{lab.name}.md').read_text()
+            for part in ('## Read first', '## The task', '## Hints', '## Questions', '## Challenges',
+                         '## Grading'):
+                self.assertIn(part, text, f'docs/labs/{lab.name}.md has no "{part}"')
+
+
+@unittest.skipIf(os.environ.get('KESTREL_SKIP_LABS'), 'KESTREL_SKIP_LABS is set')
+class HonestyTest(unittest.TestCase):
+    def check_lab(self, lab, d):
+        """Failures (strings) of lab's student tree."""
+        tree, r = student_tree(lab.name, d)
+        if r.returncode:
+            return [f'{lab.name}: cut.py failed: {r.stderr}']
+        rc, log = make(tree, [lab, *before(lab.name)])
+        if rc:
+            return [f'{lab.name}: the student tree does not build:\n{log}']
+        bad = []
+        res, out = grade(tree, lab.name, d)
+        if res is None:
+            return [f'{lab.name}: the grader wrote no result:\n{out[-2000:]}']
+        ran = [t for t in res['tests'] if t['status'] != 'SKIP']
+        passed = [t['name'] for t in ran if t['status'] == 'ok']
+        if passed or not ran:
+            bad.append(f'{lab.name}: the stub tree passes its own tests {passed}' if passed else
+                       f'{lab.name}: none of its tests ran')
+        for earlier in before(lab.name):
+            res, out = grade(tree, earlier.name, d)
+            if res is None or res['score'] != res['total']:
+                bad.append(f'{lab.name} tree: lab {earlier.name} lost marks:\n{out[-3000:]}')
+        for cut, graded, path, right, wrong, says in WRONG:
+            if cut != lab.name:
+                continue
+            f = tree / path
+            text = f.read_text()
+            if right not in text:
+                bad.append(f'{path}: "{right.strip()}" not found for the wrong solution')
+                continue
+            f.write_text(text.replace(right, wrong, 1))
+            rc, log = make(tree, [BY[graded]])
+            res, out = grade(tree, graded, d)
+            if rc or res is None or res['score'] == res['total'] or says not in out:
+                bad.append(f'lab {graded}: a wrong solution ({path}: {wrong.strip()}) was not caught '
+                           f'with "{says}":\n{out[-2000:]}')
+            f.write_text(text)
+        return bad
+
+    def test_student_trees_score_zero_on_their_lab_and_full_marks_before_it(self):
+        with tempfile.TemporaryDirectory() as d:
+            with ThreadPoolExecutor(2) as ex:
+                results = list(ex.map(lambda lab: self.check_lab(lab, d), LABS))
+        problems = [p for r in results for p in r]
+        self.assertEqual(problems, [], '\n\n'.join(problems))
+
+    def test_the_full_tree_has_full_marks(self):
+        with tempfile.TemporaryDirectory() as d:
+            for lab in LABS:
+                res, out = grade(ROOT, lab.name, d, build=True)
+                self.assertIsNotNone(res, out)
+                self.assertEqual(res['score'], res['total'], out)
+
+
+BY = {lab.name: lab for lab in LABS}
+
+if __name__ == '__main__':
+    unittest.main()
