@@ -62,7 +62,8 @@ HOST_TESTS	:= $(sort $(HOST_TESTS))
 $(BUILD)/san/%: HOST_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all
 include user/user.mk
 
-.PHONY: all iso run debug test selftests deps bench clean help print-host-tests compile_commands.json FORCE
+.PHONY: all iso run debug test selftests deps bench clean help print-host-tests compile_commands.json FORCE \
+	grade lab-tree handin
 
 all: $(BUILD)/kestrel.iso $(BUILD)/kestrel-test.iso $(HOST_TOOLS) $(HOST_TESTS)
 
@@ -76,6 +77,9 @@ help:
 	@echo "  make deps                            install Debian packages and build Bochs 3.0 (cached)"
 	@echo "  make                                 build both kernels (build/kestrel.iso to run, build/kestrel-test.iso"
 	@echo "                                       with the in-kernel tests), the user programs and the host tools"
+	@echo "  make grade LAB=name [SEED=n]         build, run one lab's tests, print Score: x/y (docs/labs/)"
+	@echo "  make lab-tree LAB=name DEST=dir      write the student tree for a lab (instructors)"
+	@echo "  make handin LAB=name                 pack the work done in a student tree: handin-name.tar.gz"
 	@echo "  make compile_commands.json           the compilation database, for editors and clangd"
 	@echo "  make clean                           remove build/"
 	@echo "  tools/ktest.py --help                the test harness: one row, one suite, a custom command line"
@@ -209,6 +213,17 @@ bench:
 	@KESTREL_BOCHS_OPTIONAL=1 tools/deps/install.sh >/dev/null
 	@$(MAKE) --no-print-directory all
 	tools/bench/run.py
+
+# Coursework (docs/labs/README.md).  LAB is a lab's name: make grade LAB=switch.
+grade:
+	@KESTREL_BOCHS_OPTIONAL=1 tools/deps/install.sh >/dev/null
+	@tools/lab/grade.py $(LAB) $(if $(SEED),--seed $(SEED))
+
+lab-tree:
+	@tools/lab/cut.py $(LAB) $(DEST)
+
+handin:
+	@tools/lab/handin.py $(LAB)
 
 # For editors and clangd: every C compile make would run (no bear needed).
 compile_commands.json:

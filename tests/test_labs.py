@@ -18,11 +18,11 @@ from labs import LABS, before  # noqa: E402
 
 # (lab whose tree is cut, lab graded, file, the solution's text, a wrong one, what the grader must say)
 WRONG = [
-    ('syscall', 'switch', 'cpu/switch.asm', '    pop r12\n', '    pop r13\n', 'r12 not preserved'),
+    ('syscall', 'switch', 'cpu/switch.asm', '    pop r14\n', '    pop r15\n', 'r14 not preserved'),
     ('restore', 'layout', 'fpu/layout.c', 'offset = (offset + 63) & ~(uint64_t)63;', 'offset = offset;',
      'rounded up to 64'),
     ('update', 'restore', 'fpu/switch.c', 'return fpu_owner == &t->fpu && t->fpu.last_cpu == THIS_CPU;',
-     'return t->fpu.last_cpu == THIS_CPU;', 'xstate-probe'),
+     'return t->fpu.last_cpu == THIS_CPU;', 'console: xstate-probe: after sched_yield'),
 ]
 
 

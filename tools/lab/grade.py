@@ -112,6 +112,20 @@ def run_row(row, items, seed, fail_fast, stop):
     last = [t0]
     quit, why_killed = threading.Event(), []
 
+    def console(name):
+        """What programs printed on the console while case `name` ran: the
+        plain lines between the result before it and its own."""
+        lines, out = [JUNK_RE.sub('', ln).strip() for ln in text], []
+        leaf = name.split('.')[-1]
+        end = next((i for i, ln in enumerate(lines) if RESULT_RE.fullmatch(ln) and
+                    RESULT_RE.fullmatch(ln)[3].split(' #')[0].strip() == leaf), len(lines))
+        for ln in reversed(lines[:end]):
+            if RESULT_RE.fullmatch(ln) or ln.startswith(('KTAP', '# Subtest')):
+                break
+            if ln and not ln.startswith(('#', '1..')):
+                out.insert(0, f'console: {ln}')
+        return out[-6:]
+
     def verdict(it, got, now):
         times = [seen[c.name] for c in got]
         before = [t for t in seen.values() if t < min(times)]
@@ -123,7 +137,7 @@ def run_row(row, items, seed, fail_fast, stop):
         if bad:
             c = bad[0]
             it.why = f'{c.name}: ' + (f'skipped: {c.reason}' if c.status == SKIP else c.reason or 'failed')
-            it.diag = c.diag[:8]
+            it.diag = c.diag[:8] + console(c.name)
 
     def live(line):
         text.append(line)

@@ -82,9 +82,10 @@ LABS = [
         Test('a task that still owns its registers skips the restore', 3, 'fpu.fpu_owner_skips_restore',
              hint='fpregs_valid_for: the owner, on this CPU'),
         Test('kernel_fpu_begin saves a live task and invalidates', 2, 'fpu.fpu_kernel_fpu_begin_saves_the_owner'),
-        Test('ownership is given up when a restore or a switch-out says so', 1,
+        Test('a restore makes the task the owner, and freeing it ends that', 1,
              'fpu_owner.fpu_owner_freed_after_restore'),
-        Test('a freed task is nobody\'s owner', 1, 'fpu_owner.fpu_owner_freed_after_switch_out'),
+        Test('a switch-out keeps the task the owner, and freeing it ends that', 1,
+             'fpu_owner.fpu_owner_freed_after_switch_out'),
     ]),
     Lab('update', 'The one-feature update API', ('restore',), ('tcg-max', 'bochs-spr'),
         files=('fpu/update.c',), tests=[
