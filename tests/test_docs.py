@@ -37,6 +37,8 @@ def strip_comments(line, lang):
                 break
             out.append(ch)
         line = ''.join(out)
+    elif line.lstrip().startswith('//'):
+        return ''               # a whole comment line, quotes in it or not
     else:
         line = re.sub(r'/\*.*?\*/', ' ', line)
         line = re.sub(r'//.*$', '', line) if '"' not in line else line

@@ -22,6 +22,9 @@ def oracle_rows():
 
 class OracleTest(unittest.TestCase):
     def setUp(self):
+        lab = ROOT / '.lab'
+        if lab.exists() and lab.read_text().strip() == 'layout':
+            self.skipTest('lab layout\'s student tree: the real dumps are held back (docs/labs/README.md)')
         # Both are part of a plain clone plus `make`: their absence is a failure, not a skip.
         self.assertTrue((DATA / 'oracles.tsv').exists(), f'{DATA}/oracles.tsv missing')
         for tool in (TOOL, SAN_TOOL):

@@ -14,8 +14,9 @@ and single lines that are the lab's, anywhere: `... /* LAB syscall */`.
 For lab L the student tree has L's blocks replaced by their stubs (the
 comment leader taken off) and L's single lines dropped; every other lab's
 code is kept, markers removed, since each lab takes out one mechanism the
-rest of the kernel stands on (docs/labs/README.md says why).  The paths
-the lab hides (its held-back test data) are left out.  DEST becomes a git
+rest of the kernel stands on (docs/labs/README.md says why).  The book's
+quoted blocks that show L's solution are taken out, and the paths the
+lab hides (its held-back test data) are left out.  DEST becomes a git
 repository whose first commit is tagged lab-L-start: make handin diffs
 against it.
 
@@ -81,6 +82,36 @@ def cut_text(text, lab, where='text'):
     return '\n'.join(out), seen
 
 
+def solution_lines(text, lab):
+    """The normalised lines of lab's solutions in a source file."""
+    out, inside = set(), False
+    for line in text.split('\n'):
+        m = MARK_RE.match(line)
+        if m:
+            inside = m[2] == lab and m[3] == 'begin'
+            continue
+        norm = ' '.join(line.split())
+        if inside and len(norm) > 12 and not norm.startswith(('//', ';', '/*', '*')):
+            out.add(norm)
+    return out
+
+
+QUOTE_RE = re.compile(r'^<!-- quote: (\S+)[^>]*-->\n```\w*\n(.*?)^```\n', re.M | re.S)
+
+
+def scrub_book(text, lab, solutions):
+    """The book with every quoted block that shows lab's solution taken out:
+    the student tree's book must not hold the answer."""
+    def repl(m):
+        sol = solutions.get(m[1], set())
+        lines = {' '.join(ln.split()) for ln in m[2].split('\n')}
+        if not sol or not lines & sol:
+            return m[0]
+        return (f'> *This code is what lab {lab} asks you to write ({m[1]}); the block is in the full '
+                f'tree\'s book. See docs/labs/{lab}.md.*\n')
+    return QUOTE_RE.sub(repl, text)
+
+
 def tracked():
     r = subprocess.run(['git', 'ls-files', '-z'], cwd=ROOT, capture_output=True, text=True, check=True)
     return [p for p in r.stdout.split('\0') if p and (ROOT / p).is_file()]
@@ -109,6 +140,7 @@ def cut(lab, dest):
     if dest == ROOT or ROOT in dest.parents:
         raise Bad(f'{dest} is inside the tree it is cut from')
     hide = tuple(BY_NAME[lab].hide)
+    solutions = {p: solution_lines((ROOT / p).read_text(), lab) for p in BY_NAME[lab].files}
     for p in tracked():
         if any(p == h or p.startswith(h.rstrip('/') + '/') for h in hide):
             continue
@@ -118,6 +150,8 @@ def cut(lab, dest):
             text, _ = cut_text(src.read_text(errors='replace'), lab, p)
             dst.write_text(text)
             shutil.copymode(src, dst)
+        elif p.startswith('docs/') and p.endswith('.md'):
+            dst.write_text(scrub_book(src.read_text(), lab, solutions))
         else:
             shutil.copy2(src, dst)
     head = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True,

@@ -177,6 +177,9 @@ def run_row(row, items, seed, fail_fast, stop):
     full = log.read_text(errors='replace') if log.exists() else ''
     p = parse(full)
     code = qemu_code(status) if rows.ROWS[row] else p.exit_code
+    if killed == 'quit' and not why_killed:
+        killed = ''             # fail-fast stopped it: the rest are "not run"
+        code = 1
     cases = judge(p, None if killed else code, killed, tail(full))
     now = time.monotonic()
     for c in cases:
