@@ -12,15 +12,13 @@
 ; saves it before the call and restores it, lazily, on the way back to
 ; user mode.
 ;
-; So are DS and ES, as Linux's __switch_to does: in 64-bit mode they
-; address nothing, but a program can load them (with its own selectors,
-; DPL 3) and read them back, and the CPU keeps them through the kernel
-; and through IRETQ, so without this the next task to run would see them.
+; The user's segment selectors are switch_arch's (kernel/switch.c), in C,
+; where a reload that faults can be fixed up.
 ;
 ; The frame switch_to leaves on a stack it switches away from, which
 ; task_new (kernel/task.c) fakes for a new task, from the top:
-;   return address, rbp, rbx, r12, r13, r14, r15, rflags, ds, es
-; with saved_rsp pointing at es.
+;   return address, rbp, rbx, r12, r13, r14, r15, rflags
+; with saved_rsp pointing at rflags.
 ;
 ; Returns prev, as seen from next's side of the switch: the task we just
 ; left, which next may need to clean up (kernel/sched.c, finish_switch).
@@ -42,11 +40,6 @@ switch_to:
     push r14
     push r15
     pushfq
-    xor eax, eax
-    mov ax, ds
-    push rax
-    mov ax, es
-    push rax
     mov [rdi + TASK_SAVED_RSP], rsp ; remember where prev's stack stopped
 
     mov rsp, [rsi + TASK_SAVED_RSP] ; from here on we run on next's stack
@@ -57,16 +50,12 @@ switch_to:
     je .same_space
     mov cr3, rax
 .same_space:
-    pop rax                         ; next's ES, DS, RFLAGS and
-    mov es, ax                      ; callee-saved registers, saved
-    pop rax                         ; when it called switch_to (or
-    mov ds, ax                      ; faked by task_new for a new
-    popfq                           ; task)
     mov rax, rdi                    ; return value: prev
-    pop r15
+    popfq                           ; next's RFLAGS and callee-saved
+    pop r15                         ; registers, saved when it called
     pop r14
-    pop r13
-    pop r12
+    pop r13                         ; switch_to (or faked by task_new
+    pop r12                         ; for a new task)
     pop rbx
     pop rbp
     ret                             ; into next's switch_to caller

@@ -88,9 +88,11 @@ static void free_process(struct process *p)
 	kfree(p);
 }
 
-/* The live FS and GS selectors: the running task's are in the CPU (kernel/switch.c). */
+/* The live selectors: the running task's are in the CPU (kernel/switch.c). */
 static void copy_selectors(struct task *child)
 {
+	asm volatile("mov %%ds, %0" : "=r"(child->ds));
+	asm volatile("mov %%es, %0" : "=r"(child->es));
 	asm volatile("mov %%fs, %0" : "=r"(child->fsindex));
 	asm volatile("mov %%gs, %0" : "=r"(child->gsindex));
 }

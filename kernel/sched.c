@@ -71,8 +71,8 @@ void schedule(void)
 	if (prev->state == TASK_RUNNABLE && prev != cpu0.idle)
 		sched_add(prev);
 	struct task *next = pick_next();
+	next->slice = SLICE_TICKS; /* a lone task picked again starts a new slice too */
 	if (next != prev) {
-		next->slice = SLICE_TICKS;
 		switch_arch(prev, next);
 		prev = switch_to(prev, next);
 		finish_switch(prev);

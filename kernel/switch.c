@@ -16,39 +16,60 @@
 #include "cpu/extable.h"
 
 /*
- * next's FS and GS selectors, before its bases: in 64-bit mode a selector
- * load also loads the base from the descriptor (SDM vol. 3A 3.4.4), so the
- * MSR writes after it put the real bases back.  A GS load writes the
- * active GS base, the kernel's per-CPU one: it is done between two SWAPGS,
- * so it lands in the user's (KERNEL_GS_BASE, rewritten right after).  With
- * interrupts off only an NMI or #MC can come in between, and the kernel's
- * own trap path never reads GS (traps/vectors.asm: SWAPGS only from ring 3).
+ * The user's data-segment selectors, DS, ES, FS and GS.  In 64-bit mode
+ * neither SYSCALL nor an interrupt changes them (SDM vol. 3A 5.8.8, 7.14.2),
+ * so while the kernel runs they are still the program's: saved here for
+ * prev, loaded here for next, as Linux's __switch_to (savesegment,
+ * loadsegment, load_seg_legacy).
+ *
+ * A selector is reloaded unless it is null on both sides: the same value
+ * may name another process's LDT entry (ldt_load has just changed the
+ * table), and in compatibility mode the cached base and limit are used.
+ * It may also have stopped being loadable since the program loaded it (it
+ * rewrote or cleared its LDT entry, kernel/ldt.c; exec freed the table):
+ * the load then faults in the kernel, and the exception table resumes
+ * with a null selector, as Linux's loadsegment fix-up does.
+ *
+ * FS and GS before their bases: in 64-bit mode a selector load also loads
+ * the base from the descriptor (SDM vol. 3A 3.4.4), so the MSR writes
+ * after it put the real bases back.  A GS load writes the active GS base,
+ * the kernel's per-CPU one: it is done between two SWAPGS, so it lands in
+ * the user's (KERNEL_GS_BASE, rewritten right after).  With interrupts
+ * off only an NMI or #MC can come in between, and the kernel's own trap
+ * path never reads GS (traps/vectors.asm: SWAPGS only from ring 3).
  */
-/*
- * A selector may have stopped being loadable since the program loaded it
- * (it rewrote or cleared its LDT entry, kernel/ldt.c): the load then faults
- * in the kernel, and the exception table resumes with a null selector, as
- * Linux's loadsegment fix-up does.
- */
+#define SEG_READ(seg, var) asm volatile("mov %%" seg ", %0" : "=r"(var))
+#define SEG_LOAD_OR_NULL(seg, sel, pre, post)                      \
+	asm volatile(pre "1: mov %0, %%" seg "\n\t"                \
+			 "jmp 3f\n"                                \
+			 "2: mov %1, %%" seg "\n"                  \
+			 "3:" post "\n" EXTABLE(1b, 2b)::"r"(sel), \
+		     "r"(0)                                        \
+		     : "memory")
+
+static void save_user_segments(struct task *prev)
+{
+	SEG_READ("ds", prev->ds);
+	SEG_READ("es", prev->es);
+	SEG_READ("fs", prev->fsindex);
+	SEG_READ("gs", prev->gsindex);
+}
+
 static void load_user_segments(const struct task *next)
 {
-	uint16_t fs, gs;
-	asm volatile("mov %%fs, %0" : "=r"(fs));
-	asm volatile("mov %%gs, %0" : "=r"(gs));
-	if (fs != next->fsindex)
-		asm volatile("1: mov %0, %%fs\n\t"
-			     "jmp 3f\n"
-			     "2: mov %1, %%fs\n"
-			     "3:\n" EXTABLE(1b, 2b)::"r"(next->fsindex),
-			     "r"(0));
-	if (gs != next->gsindex)
-		asm volatile("swapgs\n"
-			     "1: mov %0, %%gs\n\t"
-			     "jmp 3f\n"
-			     "2: mov %1, %%gs\n"
-			     "3: swapgs\n" EXTABLE(1b, 2b)::"r"(next->gsindex),
-			     "r"(0)
-			     : "memory");
+	uint16_t ds, es, fs, gs;
+	SEG_READ("ds", ds);
+	SEG_READ("es", es);
+	SEG_READ("fs", fs);
+	SEG_READ("gs", gs);
+	if (ds | next->ds)
+		SEG_LOAD_OR_NULL("ds", next->ds, "", "");
+	if (es | next->es)
+		SEG_LOAD_OR_NULL("es", next->es, "", "");
+	if (fs | next->fsindex)
+		SEG_LOAD_OR_NULL("fs", next->fsindex, "", "");
+	if (gs | next->gsindex)
+		SEG_LOAD_OR_NULL("gs", next->gsindex, "swapgs\n", "swapgs");
 }
 
 void switch_arch(struct task *prev, struct task *next)
@@ -65,8 +86,7 @@ void switch_arch(struct task *prev, struct task *next)
 	 * call.  The user's GS base is in KERNEL_GS_BASE while the kernel runs
 	 * (SWAPGS).  As Linux's save_fsgs and load_seg_legacy. */
 	if (prev->proc) {
-		asm volatile("mov %%fs, %0" : "=r"(prev->fsindex));
-		asm volatile("mov %%gs, %0" : "=r"(prev->gsindex));
+		save_user_segments(prev);
 		prev->fs_base = rdmsr(MSR_FS_BASE);
 		prev->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
 	}

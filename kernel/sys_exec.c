@@ -52,7 +52,8 @@ static int other_threads_end(struct task *me, struct process *p)
 
 static void reset_segments(struct task *t)
 {
-	t->fsindex = t->gsindex = 0;
+	t->ds = t->es = t->fsindex = t->gsindex = 0;
+	asm volatile("mov %0, %%ds\n\tmov %0, %%es" ::"r"(0));
 	asm volatile("mov %0, %%fs" ::"r"(0));
 	asm volatile("swapgs\n\tmov %0, %%gs\n\tswapgs" ::"r"(0) : "memory");
 	wrmsr(MSR_FS_BASE, 0);

@@ -52,7 +52,7 @@ static struct trap_frame *task_frame(struct task *t)
 /*
  * A new task, not yet runnable.  Its stack, from the top: room for a trap
  * frame (used by user tasks), then what switch_to pops (cpu/switch.asm):
- * ES, DS, RFLAGS, six callee-saved registers (r12 = function, r13 =
+ * RFLAGS, six callee-saved registers (r12 = function, r13 =
  * argument) and the return address.
  */
 static struct task *task_new(const char *name, struct process *proc,
@@ -85,8 +85,6 @@ static struct task *task_new(const char *name, struct process *proc,
 	*--sp = 0;			/* r14 */
 	*--sp = 0;			/* r15 */
 	*--sp = 2;			/* rflags: bit 1 is always set; IF off until task_entry_c */
-	*--sp = 0;			/* ds: null */
-	*--sp = 0;			/* es: null */
 	t->saved_rsp = (uint64_t)sp;
 
 	uint64_t f = irq_save();

@@ -53,7 +53,7 @@ struct task {
 	/* The user's FS and GS bases while the task is switched out (saved by
 	 * schedule()); while it runs the CPU holds them: task_user_fs_base(). */
 	uint64_t fs_base, gs_base;
-	uint16_t fsindex, gsindex;	/* and the selectors (kernel/switch.c) */
+	uint16_t ds, es, fsindex, gsindex; /* and the selectors (kernel/switch.c) */
 	uint64_t clear_child_tid;	/* user address zeroed and woken at exit */
 	/* Signals (kernel/signal.c): this thread's own pending ones; the mask;
 	 * the mask rt_sigsuspend replaced, put back after delivery; the

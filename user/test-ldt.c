@@ -72,11 +72,34 @@ static const char *segment_reads_through_its_base(void)
 	struct user_desc empty = { .entry_number = 3, .read_exec_only = 1, .seg_not_present = 1 };
 	KTAP_EXPECT(syscall(SYS_modify_ldt, 0x11, &empty, sizeof(empty)) == 0, "clear: %s",
 		    strerror(errno));
-	for (int i = 0; i < 20; i++)
-		sched_yield();
+	for (int i = 0; i < 3; i++)
+		usleep(2000); /* a switch for certain: see cleared_entry_under_ds_and_es */
 	KTAP_EXPECT(gs_selector() == 0 || gs_selector() == sel, "GS %#x after the entry went",
 		    gs_selector());
 	__asm__ volatile("mov %0, %%gs" ::"r"(0));
+	return NULL;
+}
+
+/*
+ * DS and ES too: in 64-bit mode neither SYSCALL nor an interrupt changes
+ * them, so the program's selectors are live in the kernel and switch_to
+ * saves and reloads them.  A sleep switches to the idle task and back for
+ * certain (a yield with nobody else runnable does not switch at all).
+ */
+static const char *cleared_entry_under_ds_and_es(void)
+{
+	KTAP_EXPECT(write_entry(5, 0, 1, 0, 0) == 0, "modify_ldt: %s", strerror(errno));
+	uint16_t sel = 5 << 3 | 4 | 3, ds, es;
+	__asm__ volatile("mov %0, %%ds\n\tmov %0, %%es" ::"r"(sel));
+	struct user_desc empty = { .entry_number = 5, .read_exec_only = 1, .seg_not_present = 1 };
+	long r = syscall(SYS_modify_ldt, 0x11, &empty, sizeof(empty));
+	for (int i = 0; i < 3; i++)
+		usleep(2000);
+	__asm__ volatile("mov %%ds, %0\n\tmov %%es, %1" : "=r"(ds), "=r"(es));
+	__asm__ volatile("mov %0, %%ds\n\tmov %0, %%es" ::"r"(0));
+	KTAP_EXPECT(r == 0, "clear: %s", strerror(errno));
+	KTAP_EXPECT((ds == 0 || ds == sel) && (es == 0 || es == sel),
+		    "DS %#x ES %#x after the entry went", ds, es);
 	return NULL;
 }
 
@@ -107,6 +130,7 @@ int main(void)
 {
 	static const struct ktap_case cases[] = {
 		{ "segment_reads_through_its_base", segment_reads_through_its_base },
+		{ "cleared_entry_under_ds_and_es", cleared_entry_under_ds_and_es },
 		{ "dangerous_descriptors_refused", dangerous_descriptors_refused },
 	};
 	return KTAP_RUN(cases);
