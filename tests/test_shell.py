@@ -24,9 +24,12 @@ class Shell:
         self.p = subprocess.Popen(qemu_argv('max', str(ISO), '-serial', 'stdio', '-monitor', 'none'),
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err)
         self.out = b''
+        self.said = b''     # the whole console, for a failure's message
 
     # Generous: make test boots this beside the other rows and the GDB tests,
-    # two cores for all of them.
+    # two cores for all of them.  Consumes the console up to the end of text,
+    # so that the next wait sees only what came after it: one read can carry
+    # a message and the prompt after it.
     def wait_for(self, text, timeout=90):
         end = time.time() + timeout
         while text.encode() not in self.out:
@@ -34,9 +37,11 @@ class Shell:
             if left <= 0 or self.p.poll() is not None:
                 self.err.seek(0)
                 raise AssertionError(f'no {text!r} on the console after {timeout} s; it said:\n'
-                                     f'{self.out.decode(errors="replace")}\nQEMU: {self.err.read().decode(errors="replace")}')
+                                     f'{self.said.decode(errors="replace")}\nQEMU: {self.err.read().decode(errors="replace")}')
             if select.select([self.p.stdout], [], [], left)[0]:
-                self.out += os.read(self.p.stdout.fileno(), 4096)
+                got = os.read(self.p.stdout.fileno(), 4096)
+                self.out, self.said = self.out + got, self.said + got
+        self.out = self.out[self.out.index(text.encode()) + len(text.encode()):]
 
     def type(self, text):
         self.p.stdin.write(text.encode())
@@ -57,7 +62,7 @@ class CtrlCTest(unittest.TestCase):
             try:
                 sh.wait_for('kestrel$ ', 45)
             except AssertionError:
-                if sh.out:
+                if sh.said:
                     raise   # the kernel spoke, then stopped: a real failure
                 # Not a byte in 45 s (once seen under make test's load, with
                 # QEMU still running): boot once more before failing.
@@ -68,9 +73,9 @@ class CtrlCTest(unittest.TestCase):
             sh.wait_for('test-signals: waiting for a signal')
             sh.type('\x03')
             sh.wait_for('sh: test-signals killed by signal 2 (SIGINT)')
-            sh.out = b''
             sh.wait_for('kestrel$ ')
             sh.type('hello\r')      # the shell still runs programs
+            sh.wait_for('hello from Kestrel')
             sh.wait_for('kestrel$ ')
             sh.type('exit\r')
             self.assertEqual(sh.p.wait(timeout=90), 1, 'QEMU exit status: 1 is "kestrel: exit 0"')
