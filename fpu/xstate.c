@@ -266,7 +266,10 @@ void fpu_init(void)
 		}
 		configure_xsave(&c, refused);
 		if ((fpu_cfg.xcr0 & AMX_ALL) && (why = amx_selftest())) {
-			kprintf("x86/fpu: amx refused: %s\n", why);
+			/* What AMX would have cost: the layout lab asks. */
+			kprintf("x86/fpu: amx refused: %s (with it: %u bytes %s, %u standard)\n",
+				why, fpu_cfg.size, fpu_cfg.compacted ? "compacted" : "standard",
+				fpu_cfg.std_size);
 			configure_xsave(&c, refused | AMX_ALL);
 		}
 	}

@@ -39,8 +39,9 @@ modules tests/test_*.py; they run unless --no-host/--raw, or --row without "host
 Logs: build/ktest/<row>.log (a row's whole serial log: boot log and raw KTAP),
 build/ktest/host.log, build/ktest/summary.txt. Non-default command lines get
 their own ISO, cached in build/ktest/iso-<hash>/. Env: KESTREL_CACHE, KESTREL_QEMU.
+Run by hand (not from make), it first runs `make all`, so it boots what you edited.
 """
-import argparse, fcntl, sys, threading  # noqa: E401
+import argparse, fcntl, os, subprocess, sys, threading  # noqa: E401
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -181,7 +182,17 @@ def main(argv=None):
     return 0 if f == 0 else 1
 
 
+def build_first(argv):
+    """Run by hand, not by make: build what changed first, as make test does,
+    so a run never boots a kernel older than the source."""
+    if 'MAKELEVEL' in os.environ or {'--py-ktap', '--list-rows', '-h', '--help'} & set(argv):
+        return 0
+    return subprocess.run(['make', '-s', '--no-print-directory', 'all'], cwd=ROOT).returncode
+
+
 if __name__ == '__main__':
+    if build_first(sys.argv[1:]):
+        sys.exit('ktest: make failed; nothing booted')
     try:
         sys.exit(main())
     except KeyboardInterrupt:
