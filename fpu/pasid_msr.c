@@ -7,7 +7,8 @@
  * and restored by XSAVES/XRSTORS with the rest.  No CPU Kestrel runs on
  * has it, so then Kestrel keeps the same component in software: 16 bytes
  * after the hardware part of each buffer (its own "XSTATE_BV" word and the
- * value), and a per-CPU variable, pasid_register, plays the MSR.  The
+ * value), and pasid_register plays the MSR (one variable: Kestrel runs on
+ * one CPU, so it is the per-CPU state).  The
  * switch and return-to-user code save and restore it at the same moments
  * as the hardware state, so every deferred-restore rule holds for it too.
  */

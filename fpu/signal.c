@@ -163,12 +163,13 @@ static int read_image(char *img, const char *ufp)
 					   fpu_cfg.sizes[f]))
 				return -EFAULT;
 	}
-	if (xstate_regset_check(img, fpu_cfg.std_size))
-		return -EINVAL; /* what XRSTOR would #GP on: checked on the whole header */
-	x->header.xfeatures &= rfbm;
-	/* MXCSR is loaded if RFBM has SSE or AVX (SDM vol. 1 13.8.1), else init. */
+	/* MXCSR is loaded, and so checked, only if RFBM has SSE or AVX (SDM
+	 * vol. 1 13.8.1); else it is init. */
 	if (!(rfbm & ((1ull << XFEATURE_SSE) | (1ull << XFEATURE_YMM))))
 		x->i387.mxcsr = MXCSR_INIT;
+	if (xstate_regset_check(img, fpu_cfg.std_size))
+		return -EINVAL;	     /* what XRSTOR would #GP on: checked on the whole header */
+	x->header.xfeatures &= rfbm; /* outside RFBM is init, as Linux loads it */
 	return 0;
 	// LAB signals: stub
 	//	(void)img, (void)ufp, (void)use_xsave, (void)sw_bytes, (void)set_pkru;

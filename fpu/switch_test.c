@@ -137,6 +137,28 @@ static void fpu_kernel_fpu_begin_saves_the_owner(struct ktest *t)
 	KEXPECT_EQ(t, wait_for(pid), 0);
 }
 
+/* kernel_fpu_begin in a system call, with the caller's registers live: it
+ * must save them itself and mark them for a load, or the caller returns to
+ * the init image the kernel loaded, or to a stale buffer. */
+static void fpu_kernel_fpu_begin_in_a_system_call(struct ktest *t)
+{
+	uint64_t restores = fpu_totals.restores;
+	long pid = spawn("kernelfpu", "43", NULL, NULL);
+	KASSERT(t, pid > 0);
+	KEXPECT_EQ(t, wait_for(pid), 0);
+	KEXPECT(t, fpu_totals.restores > restores);
+}
+
+/* A task switched out twice with no return to user mode between (a wait
+ * another exit wakes first) must not save, the second time, the registers
+ * someone else left loaded: its flag says they are not its own. */
+static void fpu_switch_out_never_saves_a_task_needing_a_load(struct ktest *t)
+{
+	long pid = spawn("waits", "44", NULL, NULL);
+	KASSERT(t, pid > 0);
+	KEXPECT_EQ(t, wait_for(pid), 0);
+}
+
 /* A component in its init state reads as its init value, whatever bytes
  * the buffer holds (XSAVE leaves an init component's area untouched). */
 static void fpu_update_of_init_component(struct ktest *t)
@@ -244,6 +266,8 @@ KTEST_SUITE(fpu, KTEST_CASE(fpu_owner_skips_restore),
 	    KTEST_CASE(fpu_update_of_cached_sleeping_task),
 	    KTEST_CASE(fpu_update_of_task_needing_load),
 	    KTEST_CASE(fpu_kernel_fpu_begin_saves_the_owner),
+	    KTEST_CASE(fpu_kernel_fpu_begin_in_a_system_call),
+	    KTEST_CASE(fpu_switch_out_never_saves_a_task_needing_a_load),
 	    KTEST_CASE(fpu_update_of_init_component),
 	    KTEST_CASE(fpu_update_fills_x87_init_around_mxcsr),
 	    KTEST_CASE(fpu_faulting_restore_kills_only_the_task));

@@ -136,13 +136,22 @@ long sys_xstate_set(struct trap_frame *tf)
  * component `feature` of its own state to `value` (its first 8 bytes)
  * through the update API.  It lets a test reach the case the update API's
  * first trap is about: never XSAVE the registers of a task that needs a
- * load.
+ * load.  With op (rdx) KSELFTEST_KERNEL_FPU it runs kernel_fpu_begin/end
+ * instead, on behalf of this task with its registers live: the one case
+ * where kernel_fpu_begin must save a user task's registers itself.
  */
 long sys_fpu_selftest(struct trap_frame *tf)
 {
 	uint64_t value = tf->rsi;
 	if (!cmdline_has("ktest"))
 		return -ENOSYS;
+	if (tf->rdx == KSELFTEST_KERNEL_FPU) {
+		kernel_fpu_begin(); /* clobbers the registers with the init image */
+		kernel_fpu_end();
+		return (current()->flags & TIF_NEED_FPU_LOAD) ? 1 : 0;
+	}
+	if (tf->rdx != 0)
+		return -EINVAL;
 	if (tf->rdi >= 64)	/* an XSAVE feature index, before any shift by it */
 		return -EINVAL;
 	int f = (int)tf->rdi;

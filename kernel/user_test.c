@@ -28,8 +28,9 @@ static size_t pages_at_start;
 static bool started;
 
 /*
- * Spawn program name with KTAP_INDENT set to the case's subtest level, as
- * "# Subtest: name", and wait for it: its wait status, or -1 if it was
+ * Spawn program name with KTAP_INDENT set to the case's subtest level, under
+ * "# Subtest: " and the case's name (KTAP: the header names the test its
+ * result line will, so a crash inside is blamed on the case), and wait for it: its wait status, or -1 if it was
  * still running after timeout_s seconds (0: no limit) and was killed.
  * With prefix, each line it writes starts with it (kernel/sys_misc.c).
  * Shared with the selftests suite (kernel/selftests_test.c).
@@ -51,7 +52,7 @@ int ktest_run_program(struct ktest *t, const char *name, char *const argv[], con
 	char *dflt[] = { (char *)name, NULL };
 	char *envp[] = { env, NULL };
 	char subtest[80];
-	ksnprintf(subtest, sizeof(subtest), "Subtest: %s", name);
+	ksnprintf(subtest, sizeof(subtest), "Subtest: %s", t->name);
 	struct ktap_out o = ktest_out(indent);
 	ktap_emit_diag(&o, subtest);
 	long pid = process_spawn(name, argv ? argv : dflt, envp);

@@ -5,6 +5,7 @@ marks on every lab; and a plausible wrong solution fails its lab's grader
 with a message that points at the mistake."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,19 +21,33 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / 'tools' / 'lab'))
 from labs import LABS, before  # noqa: E402
 
-# (lab whose tree is cut, lab graded, file, the solution's text, a wrong one, what the grader must say)
+BY = {lab.name: lab for lab in LABS}
+
+# (lab whose tree is cut, lab graded, file, the solution's text, a wrong one, what the grader must say).
+# A wrong solution of lab L is tried in the tree of the lab after L, where L's code is kept; the
+# last lab's, in a copy of the full tree (cut None).
 WRONG = [
     ('syscall', 'switch', 'cpu/switch.asm', '    pop r14\n', '    pop r15\n', 'r14 not preserved'),
+    ('layout', 'syscall', 'traps/trap.c', 'uint64_t insn = (uint64_t)&e->insn + e->insn;',
+     'uint64_t insn = (uint64_t)e->insn;', 'PANIC: #PF page fault in kernel mode'),
     ('restore', 'layout', 'fpu/layout.c', 'offset = (offset + 63) & ~(uint64_t)63;', 'offset = offset;',
      'rounded up to 64'),
     ('update', 'restore', 'fpu/switch.c', 'return fpu_owner == &t->fpu && t->fpu.last_cpu == THIS_CPU;',
      'return t->fpu.last_cpu == THIS_CPU;', 'console: xstate-probe: after sched_yield'),
+    ('pasid', 'update', 'fpu/update.c', 'memcpy(fx, ifx, offsetof(struct fxregs_state, mxcsr));',
+     'memcpy(fx, ifx, offsetof(struct fxregs_state, st_space));', 'must step around bytes 24-31'),
+    ('signals', 'pasid', 'traps/gp.c', '\tt->fpu.pasid_activated = true;', '',
+     'the PASID latch (pasid_activated) is not set'),
+    (None, 'signals', 'fpu/signal.c', '\tfx_only |= magic2 != K_FP_XSTATE_MAGIC2;\n', '\t(void)magic2;\n',
+     'no_magic2_is_legacy_only'),
 ]
 
 
-def grade(tree, lab, out, build=False):
+def grade(tree, lab, build=False):
     """make grade LAB=lab in tree, every test run: the JSON it writes, and its output."""
-    js = Path(out) / f'{lab}.json'
+    js = Path(tree) / 'build' / f'grade-{lab}.json'     # trees are graded two at a time
+    js.parent.mkdir(parents=True, exist_ok=True)
+    js.unlink(missing_ok=True)
     cmd = [sys.executable, 'tools/lab/grade.py', lab, '--all', '--seed', '12345', '--json', str(js)]
     r = subprocess.run(cmd + ([] if build else ['--no-build']), cwd=tree, capture_output=True, text=True,
                        errors='replace', timeout=900)
@@ -50,6 +65,38 @@ def student_tree(lab, d):
     r = subprocess.run([sys.executable, str(ROOT / 'tools' / 'lab' / 'cut.py'), lab, str(tree)],
                        capture_output=True, text=True)
     return tree, r
+
+
+def full_copy(d):
+    """The full tree's files (as git lists them) in d/full."""
+    tree = Path(d) / 'full'
+    files = subprocess.run(['git', 'ls-files', '-z'], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in files.decode().split('\0'):
+        if name and (ROOT / name).is_file():
+            (tree / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, tree / name)
+    return tree
+
+
+def try_wrong(tree, cut):
+    """Failures: the wrong solutions WRONG tries in the tree cut for lab cut, each not caught."""
+    bad = []
+    for c, graded, path, right, wrong, says in WRONG:
+        if c != cut:
+            continue
+        f = tree / path
+        text = f.read_text()
+        if right not in text:
+            bad.append(f'{path}: "{right.strip()}" not found for the wrong solution')
+            continue
+        f.write_text(text.replace(right, wrong, 1))
+        rc, log = make(tree, [BY[graded]])
+        res, out = grade(tree, graded)
+        if rc or res is None or res['score'] == res['total'] or says not in out:
+            bad.append(f'lab {graded}: a wrong solution ({path}: {wrong.strip() or "deleted"}) was not '
+                       f'caught with "{says}":\n{(log if rc else out)[-2000:]}')
+        f.write_text(text)
+    return bad
 
 
 STUDENT_TREE = (ROOT / '.lab').exists()
@@ -108,7 +155,9 @@ class HandinTest(unittest.TestCase):
 @unittest.skipIf(os.environ.get('KESTREL_SKIP_LABS'), 'KESTREL_SKIP_LABS is set')
 class HonestyTest(unittest.TestCase):
     def check_lab(self, lab, d):
-        """Failures (strings) of lab's student tree."""
+        """Failures (strings) of lab's student tree (None: of a copy of the full tree)."""
+        if lab is None:
+            return try_wrong(full_copy(d), None)
         tree, r = student_tree(lab.name, d)
         if r.returncode:
             return [f'{lab.name}: cut.py failed: {r.stderr}']
@@ -116,7 +165,7 @@ class HonestyTest(unittest.TestCase):
         if rc:
             return [f'{lab.name}: the student tree does not build:\n{log}']
         bad = []
-        res, out = grade(tree, lab.name, d)
+        res, out = grade(tree, lab.name)
         if res is None:
             return [f'{lab.name}: the grader wrote no result:\n{out[-2000:]}']
         ran = [t for t in res['tests'] if t['status'] != 'SKIP']
@@ -125,42 +174,25 @@ class HonestyTest(unittest.TestCase):
             bad.append(f'{lab.name}: the stub tree passes its own tests {passed}' if passed else
                        f'{lab.name}: none of its tests ran')
         for earlier in before(lab.name):
-            res, out = grade(tree, earlier.name, d)
+            res, out = grade(tree, earlier.name)
             if res is None or res['score'] != res['total']:
                 bad.append(f'{lab.name} tree: lab {earlier.name} lost marks:\n{out[-3000:]}')
-        for cut, graded, path, right, wrong, says in WRONG:
-            if cut != lab.name:
-                continue
-            f = tree / path
-            text = f.read_text()
-            if right not in text:
-                bad.append(f'{path}: "{right.strip()}" not found for the wrong solution')
-                continue
-            f.write_text(text.replace(right, wrong, 1))
-            rc, log = make(tree, [BY[graded]])
-            res, out = grade(tree, graded, d)
-            if rc or res is None or res['score'] == res['total'] or says not in out:
-                bad.append(f'lab {graded}: a wrong solution ({path}: {wrong.strip()}) was not caught '
-                           f'with "{says}":\n{out[-2000:]}')
-            f.write_text(text)
-        return bad
+        return bad + try_wrong(tree, lab.name)
 
     def test_student_trees_score_zero_on_their_lab_and_full_marks_before_it(self):
         with tempfile.TemporaryDirectory() as d:
             with ThreadPoolExecutor(2) as ex:
-                results = list(ex.map(lambda lab: self.check_lab(lab, d), LABS))
+                results = list(ex.map(lambda lab: self.check_lab(lab, d), [*LABS, None]))
         problems = [p for r in results for p in r]
         self.assertEqual(problems, [], '\n\n'.join(problems))
 
+
     def test_the_full_tree_has_full_marks(self):
-        with tempfile.TemporaryDirectory() as d:
-            for lab in LABS:
-                res, out = grade(ROOT, lab.name, d, build=True)
-                self.assertIsNotNone(res, out)
-                self.assertEqual(res['score'], res['total'], out)
+        for lab in LABS:
+            res, out = grade(ROOT, lab.name, build=True)
+            self.assertIsNotNone(res, out)
+            self.assertEqual(res['score'], res['total'], out)
 
-
-BY = {lab.name: lab for lab in LABS}
 
 if __name__ == '__main__':
     unittest.main()

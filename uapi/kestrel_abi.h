@@ -24,6 +24,9 @@
 #define KSYS_xstate_get		(KSYS_BASE + 5)
 #define KSYS_xstate_set		(KSYS_BASE + 6)
 #define KSYS_fpu_selftest	(KSYS_BASE + 7)
+/* kestrel_fpu_selftest(feature, value, op): op 0 yields, then edits the
+ * feature; op KSELFTEST_KERNEL_FPU uses the FPU in the kernel instead. */
+#define KSELFTEST_KERNEL_FPU 1
 #define KSYS_accel_bind		(KSYS_BASE + 8)
 
 /* One user task's extended-state counters, as the fpustat program prints them. */

@@ -241,6 +241,85 @@ static const char *no_magic2_is_legacy_only(void) { return legacy(legacy_magic2,
 static void magic_ok(uint8_t *fp) { put_xmm3(fp); with_ymm(fp); }
 static const char *xsave_image_restores_avx(void) { return legacy(magic_ok, ymm_hi_in); }
 
+/* The frame's xfeatures is XRSTOR's RFBM: a component it leaves out is init
+ * after sigreturn whatever XSTATE_BV and the bytes say (Linux's
+ * __fpu_restore_sig loads init_fpstate for it). */
+static struct k_fpx_sw_bytes *sw(uint8_t *fp)
+{
+	return (struct k_fpx_sw_bytes *)(fp + K_FPX_SW_BYTES_OFFSET);
+}
+static void rfbm_without_avx(uint8_t *fp)
+{
+	magic_ok(fp);
+	sw(fp)->xfeatures &= ~4ull;
+}
+static const char *xfeatures_bound_what_is_loaded(void) { return legacy(rfbm_without_avx, zero); }
+
+static void rfbm_without_sse(uint8_t *fp)
+{
+	put_xmm3(fp);
+	*(uint32_t *)(fp + MXCSR_OFF) = 0xffff0000; /* refused if loaded; not loaded */
+	sw(fp)->xfeatures = 1;			    /* x87 only: no SSE, no AVX */
+}
+
+/* Without SSE and AVX in RFBM, XRSTOR neither loads nor checks MXCSR (SDM
+ * vol. 1 13.8.1): the reserved bits in the frame's MXCSR are no fault, and
+ * MXCSR and the XMM registers are init after sigreturn. */
+static const char *mxcsr_outside_rfbm_is_init(void)
+{
+	uint8_t out[16];
+	uint32_t mx;
+	if (!cpu.osxsave)
+		return "no XSAVE: no xfeatures in the frame";
+	handle(SIGSEGV, on_segv);
+	run(rfbm_without_sse, out, &mx);
+	signal(SIGSEGV, SIG_DFL);
+	KTAP_EXPECT(handled == 1 && segv_count == 0,
+		    "handled %d, SIGSEGV %d: an MXCSR that XRSTOR "
+		    "would not load was checked",
+		    handled, segv_count);
+	KTAP_EXPECT(mx == 0x1f80, "MXCSR %#x after sigreturn, want init 0x1f80", mx);
+	KTAP_EXPECT(memcmp(out, zero, 16) == 0,
+		    "xmm3 %02x.. after sigreturn, want init 0 (SSE is not in "
+		    "the frame's xfeatures)",
+		    out[0]);
+	return NULL;
+}
+
+static void rfbm_without_x87(uint8_t *fp)
+{
+	*(uint16_t *)fp = 0x27f;	  /* FCW: 53-bit precision */
+	((uint64_t *)(fp + HDR))[0] |= 1; /* in the image, not in RFBM */
+	sw(fp)->xfeatures &= ~1ull;
+}
+
+/* The same for x87, whose init value is not zero: FCW 0x37f. */
+static const char *x87_outside_rfbm_is_init(void)
+{
+	uint16_t fcw = 0, init = 0x37f;
+	long nr = SYS_tgkill;
+	if (!cpu.osxsave)
+		return "no XSAVE: no xfeatures in the frame";
+	handle(SIGUSR1, on_usr1);
+	edit = rfbm_without_x87;
+	handled = segv_count = 0;
+	__asm__ volatile("fldcw %[init]\n\t"
+			 "syscall\n\t"
+			 "fnstcw %[fcw]\n\t"
+			 "fldcw %[init]"
+			 : "+a"(nr), [fcw] "=m"(fcw)
+			 : [init] "m"(init), "D"((long)getpid()), "S"(syscall(SYS_gettid)),
+			   "d"((long)SIGUSR1)
+			 : "rcx", "r11", "memory");
+	edit = NULL;
+	KTAP_EXPECT(handled == 1, "handler ran %d times", handled);
+	KTAP_EXPECT(fcw == 0x37f,
+		    "FCW %#x after sigreturn, want init 0x37f (x87 is not in the frame's "
+		    "xfeatures)",
+		    fcw);
+	return NULL;
+}
+
 static struct k_ucontext *last_uc;
 static void clear_fpstate(int sig, siginfo_t *si, void *ctx)
 {
@@ -569,6 +648,9 @@ int main(int argc, char **argv)
 		{ "no_magic1_is_legacy_only", no_magic1_is_legacy_only },
 		{ "no_magic2_is_legacy_only", no_magic2_is_legacy_only },
 		{ "xsave_image_restores_avx", xsave_image_restores_avx },
+		{ "xfeatures_bound_what_is_loaded", xfeatures_bound_what_is_loaded },
+		{ "mxcsr_outside_rfbm_is_init", mxcsr_outside_rfbm_is_init },
+		{ "x87_outside_rfbm_is_init", x87_outside_rfbm_is_init },
 		{ "null_fpstate_is_init", null_fpstate_is_init },
 		{ "fpstate_unmapped", fpstate_unmapped },
 		{ "sigreturn_checks_cs_ss_rflags", sigreturn_checks_cs_ss_rflags },

@@ -13,6 +13,10 @@
  *                                       timer takes the CPU away; pattern kept
  *   xstate-probe edit SEED VALUE MS     sleep MS; the kernel edits XMM0[63:0]
  *   xstate-probe selftest SEED VALUE    kestrel_fpu_selftest(SSE, VALUE)
+ *   xstate-probe kernelfpu SEED         kestrel_fpu_selftest's kernel_fpu_begin
+ *                                       in this system call; pattern kept
+ *   xstate-probe waits SEED             wait4 for a child, woken first by
+ *                                       another child's exit; pattern kept
  *
  * Everything between loading and checking the registers is one asm
  * statement: compiled C could use XMM registers itself.
@@ -22,7 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include "kestrel.h"
 #include "xregs.h"
 
@@ -91,13 +97,50 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/*
+ * wait4 for child X is woken by child Y's exit, finds X still running and
+ * sleeps again, inside the kernel: switched out twice with no return to
+ * user mode between.  The second switch-out finds Y's registers loaded and
+ * must not save them as ours (TIF_NEED_FPU_LOAD is set: they are not).
+ */
+static int waits(struct xregs_sse *in, struct xregs_sse *out, uint64_t seed)
+{
+	struct timespec y_ms = { 0, 50 * 1000000 }, x_ms = { 0, 400 * 1000000 };
+	pid_t x = fork();
+	if (x == 0) {
+		nanosleep(&x_ms, NULL);
+		_exit(0);
+	}
+	pid_t y = fork();
+	if (y == 0) {
+		struct xregs_sse theirs, unused;
+		fill(&theirs, ~seed);
+		nanosleep(&y_ms, NULL);
+		call_with(&theirs, &unused, SYS_exit, 0, 0, 0); /* exits with them live */
+	}
+	if (x < 0 || y < 0) {
+		printf("xstate-probe: fork failed\n");
+		return 1;
+	}
+	int status;
+	long r = call_with(in, out, SYS_wait4, x, (long)&status, 0);
+	int bad = check(in, out, "after a wait4 that another child's exit woke first");
+	waitpid(y, &status, 0);
+	if (r != x) {
+		printf("xstate-probe: wait4 returned %ld, want %d\n", r, x);
+		bad = 1;
+	}
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	struct xregs_sse in, out;
 	if (argc < 3) {
-		fprintf(stderr, "usage: xstate-probe sleeps SEED N MS | spin SEED MS | yields SEED "
-				"N | burns SEED N | "
-				"edit SEED VALUE MS | selftest SEED VALUE\n");
+		fprintf(stderr,
+			"usage: xstate-probe sleeps SEED N MS | spin SEED MS | yields SEED "
+			"N | burns SEED N | "
+			"edit SEED VALUE MS | selftest SEED VALUE | kernelfpu SEED | waits SEED\n");
 		return 2;
 	}
 	uint64_t seed = strtoull(argv[2], NULL, 0);
@@ -150,6 +193,16 @@ int main(int argc, char **argv)
 		in.xmm[0][0] = value;
 		return check(&in, &out, "after the update of a task needing a load");
 	}
+	if (strcmp(argv[1], "kernelfpu") == 0 && argc == 3) {
+		long r = call_with(&in, &out, KSYS_fpu_selftest, 0, 0, KSELFTEST_KERNEL_FPU);
+		if (r < 0) {
+			printf("xstate-probe: kestrel_fpu_selftest: %ld\n", r);
+			return 1;
+		}
+		return check(&in, &out, "after kernel_fpu_begin in this task's system call");
+	}
+	if (strcmp(argv[1], "waits") == 0 && argc == 3)
+		return waits(&in, &out, strtoull(argv[2], NULL, 0));
 	fprintf(stderr, "xstate-probe: bad arguments\n");
 	return 2;
 }

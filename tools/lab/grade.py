@@ -137,7 +137,8 @@ def run_row(row, items, seed, fail_fast, stop):
         if bad:
             c = bad[0]
             it.why = f'{c.name}: ' + (f'skipped: {c.reason}' if c.status == SKIP else c.reason or 'failed')
-            it.diag = c.diag[:8] + console(c.name)
+            said = {d.strip() for d in c.diag}
+            it.diag = c.diag[:12] + [ln for ln in console(c.name) if ln[len('console: '):] not in said]
 
     def live(line):
         text.append(line)
@@ -145,7 +146,8 @@ def run_row(row, items, seed, fail_fast, stop):
             return
         now = time.monotonic()
         last[0] = now
-        cases = parse('\n'.join(text)).cases
+        # What has come so far: a suite still running is not yet a failure.
+        cases = [c for c in parse('\n'.join(text)).cases if not c.derived]
         for c in cases:
             seen.setdefault(c.name, now)
         for it in list(pending):
@@ -177,23 +179,30 @@ def run_row(row, items, seed, fail_fast, stop):
     full = log.read_text(errors='replace') if log.exists() else ''
     p = parse(full)
     code = qemu_code(status) if rows.ROWS[row] else p.exit_code
-    if killed == 'quit' and not why_killed:
+    stopped = killed == 'quit' and not why_killed
+    if stopped:
         killed = ''             # fail-fast stopped it: the rest are "not run"
         code = 1
     cases = judge(p, None if killed else code, killed, tail(full))
+    cut = [c for c in cases if c.derived] if stopped else []
+    if stopped:                 # the suites it cut short did not fail, nor finish
+        cases = [c for c in cases if not c.derived]
     now = time.monotonic()
     for c in cases:
         seen.setdefault(c.name, now)
-    crash = [c for c in cases if c.status != PASS and not any(matching([c], i.test.case) for i in items)]
+    # A case outside the lab's that failed (a skipped one did not run) ended the boot.
+    crash = [c for c in cases if c.status not in (PASS, SKIP) and not any(matching([c], i.test.case) for i in items)]
+    first = next((c for c in cases if c.status not in (PASS, SKIP)), None)
     blamed = next((it for it in pending if crash and ran_in(crash[-1], it.test.case)), None)
     blamed = blamed or (pending[0] if pending else None)
     for it in pending:
         got = matching(cases, it.test.case)
-        if got and any(c.status == PASS for c in got) and all(c.status in (PASS, SKIP) for c in got):
+        ok = got and any(c.status == PASS for c in got) and all(c.status in (PASS, SKIP) for c in got)
+        if ok and not matching(cut, it.test.case):
             verdict(it, got, now)
             continue
         it.status, it.seconds = 'FAIL', now - last[0]
-        if got:
+        if got and not ok:
             verdict(it, got, now)
         elif why_killed and it is blamed:
             it.why = why_killed[0]
@@ -203,7 +212,13 @@ def run_row(row, items, seed, fail_fast, stop):
         elif crash:
             it.why = f'not run: {crash[-1].reason or "the boot ended"} in {crash[-1].name}'
         else:
-            it.why = 'not run: an earlier test failed' if fail_fast else 'no result: the boot ended first'
+            it.why = (f'not run: {first.name} failed first' if first and fail_fast else
+                      'not run: an earlier test failed' if fail_fast else 'no result: the boot ended first')
+    # The kernel names each stub that ran (LAB_TODO): say so under the row's first failure.
+    todo = dict.fromkeys(JUNK_RE.sub('', ln).strip() for ln in full.splitlines() if 'lab: not written yet:' in ln)
+    failed = [it for it in items if it.status == 'FAIL' and not it.why.startswith('not run')]
+    if failed:
+        failed[0].diag += [f'console: {t}' for t in todo if not any(t in d for d in failed[0].diag)]
 
 
 def boot_command(row, iso, log):
