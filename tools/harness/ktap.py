@@ -31,6 +31,7 @@ class Case:
     reason: str = ''
     diag: list = field(default_factory=list)
     derived: bool = False       # a mere consequence of a crash (unfinished suite, short plan)
+    cut: bool = False           # says only that the text ended inside it: a log still being written
 
 
 @dataclass
@@ -77,7 +78,7 @@ def _abandon(stack, p):
         p.unfinished = '.'.join(x.name for x in stack + [Frame(0, name)] if x.name)
         plan = '?' if f.plan is None else f.plan
         stack[-1].cases.append(Case(name, FAIL, f'suite did not finish ({f.seen} of {plan} cases)',
-                                    f.pending, derived=True))
+                                    f.pending, derived=True, cut=True))
 
 
 def _numbering(f, n):
@@ -179,7 +180,7 @@ def parse(text, root=''):
             c.name = f'{root}.{c.name}'
         if not r.bad and r.plan is not None and r.plan != r.seen:
             p.cases.append(Case(root or 'ktap', FAIL, f'KTAP plan says {r.plan} cases, saw {r.seen}',
-                                derived=True))
+                                derived=True, cut=True))
     return p
 
 

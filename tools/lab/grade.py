@@ -147,7 +147,7 @@ def run_row(row, items, seed, fail_fast, stop):
         now = time.monotonic()
         last[0] = now
         # What has come so far: a suite still running is not yet a failure.
-        cases = [c for c in parse('\n'.join(text)).cases if not c.derived]
+        cases = [c for c in parse('\n'.join(text)).cases if not c.cut]
         for c in cases:
             seen.setdefault(c.name, now)
         for it in list(pending):
@@ -184,9 +184,9 @@ def run_row(row, items, seed, fail_fast, stop):
         killed = ''             # fail-fast stopped it: the rest are "not run"
         code = 1
     cases = judge(p, None if killed else code, killed, tail(full))
-    cut = [c for c in cases if c.derived] if stopped else []
+    cut = [c for c in cases if c.cut] if stopped else []
     if stopped:                 # the suites it cut short did not fail, nor finish
-        cases = [c for c in cases if not c.derived]
+        cases = [c for c in cases if not c.cut]
     now = time.monotonic()
     for c in cases:
         seen.setdefault(c.name, now)
@@ -305,6 +305,9 @@ def main():
         print(f'Score: 0/{total}')
         return 1
     score, total, items = grade(lab, seed, not a.all)
+    if skipped := sum(it.why.startswith('not run') for it in items):
+        print(f'({skipped} tests not run after the first failure: tools/lab/grade.py {lab.name} --all '
+              'runs every one)')
     print(f'Score: {score}/{total}')
     if a.json:
         Path(a.json).write_text(json.dumps({'lab': lab.name, 'seed': seed, 'score': score, 'total': total,
