@@ -30,8 +30,9 @@ static bool started;
 /*
  * Spawn program name with KTAP_INDENT set to the case's subtest level, under
  * "# Subtest: " and the case's name (KTAP: the header names the test its
- * result line will, so a crash inside is blamed on the case), and wait for it: its wait status, or -1 if it was
- * still running after timeout_s seconds (0: no limit) and was killed.
+ * result line will, so a crash inside is blamed on the case), and wait for
+ * it: its wait status, or -1 if it was still running after timeout_s
+ * seconds (0: no limit) and was killed.
  * With prefix, each line it writes starts with it (kernel/sys_misc.c).
  * Shared with the selftests suite (kernel/selftests_test.c).
  */

@@ -186,7 +186,6 @@ class HonestyTest(unittest.TestCase):
         problems = [p for r in results for p in r]
         self.assertEqual(problems, [], '\n\n'.join(problems))
 
-
     def test_the_full_tree_has_full_marks(self):
         for lab in LABS:
             res, out = grade(ROOT, lab.name, build=True)

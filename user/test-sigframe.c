@@ -192,14 +192,28 @@ static const char *corrupt_header_xcomp_bv(void) { return bad_image(wreck_xcomp,
 static const char *corrupt_header_xstate_bv(void) { return bad_image(wreck_bv, true); }
 static const char *corrupt_mxcsr(void) { return bad_image(wreck_mxcsr, false); }
 
+static struct k_fpx_sw_bytes *sw(uint8_t *fp)
+{
+	return (struct k_fpx_sw_bytes *)(fp + K_FPX_SW_BYTES_OFFSET);
+}
+
 /* Without MAGIC1 (or MAGIC2) the frame is a legacy FXSAVE image: x87 and
  * SSE from it, AVX's upper halves init. */
 static uint8_t ymm_hi_in[16] = { 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9 };
-static void legacy_magic1(uint8_t *fp) { put_xmm3(fp); memcpy(fp + YMM_HI(3), ymm_hi_in, 16);
-					 ((struct k_fpx_sw_bytes *)(fp + K_FPX_SW_BYTES_OFFSET))->magic1 = 0; }
-static void legacy_magic2(uint8_t *fp) { put_xmm3(fp); memcpy(fp + YMM_HI(3), ymm_hi_in, 16);
-					 uint32_t sz = ((struct k_fpx_sw_bytes *)(fp + K_FPX_SW_BYTES_OFFSET))->xstate_size;
-					 *(uint32_t *)(fp + sz) = 0; }
+static void legacy_magic1(uint8_t *fp)
+{
+	put_xmm3(fp);
+	memcpy(fp + YMM_HI(3), ymm_hi_in, 16);
+	sw(fp)->magic1 = 0;
+}
+
+static void legacy_magic2(uint8_t *fp)
+{
+	put_xmm3(fp);
+	memcpy(fp + YMM_HI(3), ymm_hi_in, 16);
+	*(uint32_t *)(fp + sw(fp)->xstate_size) = 0;
+}
+
 static void with_ymm(uint8_t *fp) { memcpy(fp + YMM_HI(3), ymm_hi_in, 16);
 				    ((uint64_t *)(fp + HDR))[0] |= 4; }
 
@@ -244,10 +258,6 @@ static const char *xsave_image_restores_avx(void) { return legacy(magic_ok, ymm_
 /* The frame's xfeatures is XRSTOR's RFBM: a component it leaves out is init
  * after sigreturn whatever XSTATE_BV and the bytes say (Linux's
  * __fpu_restore_sig loads init_fpstate for it). */
-static struct k_fpx_sw_bytes *sw(uint8_t *fp)
-{
-	return (struct k_fpx_sw_bytes *)(fp + K_FPX_SW_BYTES_OFFSET);
-}
 static void rfbm_without_avx(uint8_t *fp)
 {
 	magic_ok(fp);
@@ -275,14 +285,13 @@ static const char *mxcsr_outside_rfbm_is_init(void)
 	run(rfbm_without_sse, out, &mx);
 	signal(SIGSEGV, SIG_DFL);
 	KTAP_EXPECT(handled == 1 && segv_count == 0,
-		    "handled %d, SIGSEGV %d: an MXCSR that XRSTOR "
-		    "would not load was checked",
+		    "handled %d, SIGSEGV %d: an MXCSR that XRSTOR would not load was checked",
 		    handled, segv_count);
 	KTAP_EXPECT(mx == 0x1f80, "MXCSR %#x after sigreturn, want init 0x1f80", mx);
-	KTAP_EXPECT(memcmp(out, zero, 16) == 0,
-		    "xmm3 %02x.. after sigreturn, want init 0 (SSE is not in "
-		    "the frame's xfeatures)",
-		    out[0]);
+	KTAP_EXPECT(
+		memcmp(out, zero, 16) == 0,
+		"xmm3 %02x.. after sigreturn, want init 0 (SSE is not in the frame's xfeatures)",
+		out[0]);
 	return NULL;
 }
 
@@ -313,10 +322,10 @@ static const char *x87_outside_rfbm_is_init(void)
 			 : "rcx", "r11", "memory");
 	edit = NULL;
 	KTAP_EXPECT(handled == 1, "handler ran %d times", handled);
-	KTAP_EXPECT(fcw == 0x37f,
-		    "FCW %#x after sigreturn, want init 0x37f (x87 is not in the frame's "
-		    "xfeatures)",
-		    fcw);
+	KTAP_EXPECT(
+		fcw == 0x37f,
+		"FCW %#x after sigreturn, want init 0x37f (x87 is not in the frame's xfeatures)",
+		fcw);
 	return NULL;
 }
 

@@ -184,9 +184,8 @@ def run_row(row, items, seed, fail_fast, stop):
         killed = ''             # fail-fast stopped it: the rest are "not run"
         code = 1
     cases = judge(p, None if killed else code, killed, tail(full))
-    cut = [c for c in cases if c.cut] if stopped else []
-    if stopped:                 # the suites it cut short did not fail, nor finish
-        cases = [c for c in cases if not c.cut]
+    cut = [c for c in cases if c.cut and stopped]   # suites fail-fast cut short: not failed, not finished
+    cases = [c for c in cases if c not in cut]
     now = time.monotonic()
     for c in cases:
         seen.setdefault(c.name, now)
